@@ -1,0 +1,2 @@
+// Benchmark runner entry point.
+export {};

@@ -1,0 +1,2 @@
+// Demo entry point.
+export {};

@@ -1,0 +1,2 @@
+// Public API of @private-measurement/aggregator.
+export {};

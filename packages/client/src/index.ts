@@ -1,0 +1,2 @@
+// Public API of @private-measurement/client.
+export {};
