@@ -1,0 +1,2 @@
+// Public names of the vdaf module.
+export {};
