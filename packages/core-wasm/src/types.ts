@@ -92,6 +92,12 @@ export interface Field {
    * most n) at w^0, w^1, ..., w^(n-1), w = nthRoot(n); n a power of two.
    */
   ntt(coeffs: FieldVec, n: number): FieldVec;
+  /**
+   * Evaluations at s * w^0, ..., s * w^(n-1), w = nthRoot(n), s = nthRoot(2n): the `set_s`
+   * variant of draft-20 §6.1.2 `ntt`, used by Lagrange `double_evaluations`. Both backends
+   * implement it; optional only so that older implementations still type-check.
+   */
+  nttCoset?(coeffs: FieldVec, n: number): FieldVec;
   /** Coefficients of the polynomial whose values at the powers of nthRoot(n) are `evals`. */
   invNtt(evals: FieldVec): FieldVec;
   /** Value at x of the polynomial with coefficients `coeffs` (Horner). */
