@@ -1,2 +1,30 @@
-// Public API of @private-measurement/aggregator.
-export {};
+// Public API of @private-measurement/aggregator: the DAP-18 Leader and Helper, their
+// datastores (SQLite, PostgreSQL) and errors.
+export { AggregatorError, ConfigError, PeerError, StoreError } from './errors.js';
+export type {
+  AggregateShareJobRecord,
+  AggregationJobRecord,
+  AggregationJobState,
+  BatchAggregationDelta,
+  BatchAggregationRecord,
+  BucketStatus,
+  BucketSummary,
+  ClientReportRecord,
+  ClientReportState,
+  CollectionJobRecord,
+  CollectionJobState,
+  Datastore,
+  HpkeKeyRecord,
+  Lease,
+  MergeAggShares,
+  OutstandingBatchRecord,
+  ReportAggregationRecord,
+  ReportAggregationState,
+  Role,
+  TaskRecord,
+  Transaction,
+} from './store/types.js';
+export { MIGRATIONS } from './store/migrations.js';
+export { openDatastore } from './store/open.js';
+export { openSqliteDatastore } from './store/sqlite.js';
+export { openPostgresDatastore, type PostgresOptions } from './store/postgres.js';

@@ -1,0 +1,833 @@
+// The Datastore written once in SQL for both dialects; a small driver (SQLite or PostgreSQL)
+// supplies connections, transactions and the row-locking clauses only PostgreSQL needs.
+import { randomBytes, randomInt } from 'node:crypto';
+import { StoreError } from '../errors.js';
+import { MIGRATIONS, migrationSql } from './migrations.js';
+import type {
+  AggregateShareJobRecord,
+  AggregationJobRecord,
+  BatchAggregationDelta,
+  BatchAggregationRecord,
+  BucketStatus,
+  BucketSummary,
+  ClientReportRecord,
+  ClientReportState,
+  CollectionJobRecord,
+  Datastore,
+  HpkeKeyRecord,
+  Lease,
+  MergeAggShares,
+  OutstandingBatchRecord,
+  ReportAggregationRecord,
+  TaskRecord,
+  Transaction,
+} from './types.js';
+
+/** A row as returned by a driver: column name to value. */
+export type Row = Record<string, unknown>;
+
+/** A connection inside a transaction. SQL uses `?` placeholders in both dialects. */
+export interface SqlConnection {
+  query(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+}
+
+/** What a dialect provides to the shared datastore. */
+export interface SqlDriver {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in a transaction, re-running it after a serialization failure. */
+  transaction<T>(name: string, fn: (conn: SqlConnection) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function bytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  throw new StoreError(`column value: expected bytes, received ${typeof value}`);
+}
+
+function maybeBytes(value: unknown): Uint8Array | null {
+  return value === null || value === undefined ? null : bytes(value);
+}
+
+function num(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint' || typeof value === 'string') return Number(value);
+  throw new StoreError(`column value: expected a number, received ${typeof value}`);
+}
+
+/**
+ * Packs a list of bucket keys into one column value: each key with a one-byte length.
+ *
+ * @param buckets - keys of at most 255 bytes.
+ * @returns the packed bytes.
+ */
+export function packBuckets(buckets: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(buckets.reduce((n, b) => n + 1 + b.length, 0));
+  let at = 0;
+  for (const b of buckets) {
+    if (b.length > 255)
+      throw new StoreError(`bucket key length: expected <= 255, received ${b.length}`);
+    out[at] = b.length;
+    out.set(b, at + 1);
+    at += 1 + b.length;
+  }
+  return out;
+}
+
+/**
+ * Unpacks a column value written by `packBuckets`.
+ *
+ * @param packed - the packed bytes.
+ * @returns the bucket keys.
+ */
+export function unpackBuckets(packed: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < packed.length) {
+    const len = packed[at];
+    if (at + 1 + len > packed.length) throw new StoreError('bucket list: truncated');
+    out.push(packed.slice(at + 1, at + 1 + len));
+    at += 1 + len;
+  }
+  return out;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = a[i] ^ b[i];
+  return out;
+}
+
+/** Rows of `client_reports` to records. */
+function toClientReport(r: Row): ClientReportRecord {
+  return {
+    taskId: bytes(r.task_id),
+    reportId: bytes(r.report_id),
+    time: num(r.time),
+    encoded: bytes(r.encoded),
+    state: r.state as ClientReportState,
+  };
+}
+
+function toAggregationJob(r: Row): AggregationJobRecord {
+  return {
+    taskId: bytes(r.task_id),
+    jobId: bytes(r.job_id),
+    aggParam: bytes(r.agg_param),
+    batchId: maybeBytes(r.batch_id),
+    state: r.state as AggregationJobRecord['state'],
+    step: num(r.step),
+    requestHash: maybeBytes(r.request_hash),
+    response: maybeBytes(r.response),
+    timeMin: num(r.time_min),
+    timeMax: num(r.time_max),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toReportAggregation(r: Row): ReportAggregationRecord {
+  return {
+    taskId: bytes(r.task_id),
+    jobId: bytes(r.job_id),
+    ord: num(r.ord),
+    reportId: bytes(r.report_id),
+    time: num(r.time),
+    state: r.state as ReportAggregationRecord['state'],
+    error: r.error === null || r.error === undefined ? null : num(r.error),
+    payload: maybeBytes(r.payload),
+  };
+}
+
+function toCollectionJob(r: Row): CollectionJobRecord {
+  return {
+    taskId: bytes(r.task_id),
+    jobId: bytes(r.job_id),
+    request: bytes(r.request),
+    state: r.state as CollectionJobRecord['state'],
+    buckets: r.buckets === null ? null : unpackBuckets(bytes(r.buckets)),
+    error: (r.error as string | null) ?? null,
+    reportCount: num(r.report_count),
+    intervalStart: num(r.interval_start),
+    intervalDuration: num(r.interval_duration),
+    response: maybeBytes(r.response),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toBatchAggregation(r: Row): BatchAggregationRecord {
+  return {
+    bucket: bytes(r.bucket),
+    shard: num(r.shard),
+    aggShare: bytes(r.agg_share),
+    count: num(r.report_count),
+    checksum: bytes(r.checksum),
+    timeMin: num(r.time_min),
+    timeMax: num(r.time_max),
+  };
+}
+
+/** The Transaction implementation: one connection and the dialect's locking clauses. */
+class SqlTransaction implements Transaction {
+  constructor(
+    private readonly c: SqlConnection,
+    private readonly pg: boolean,
+  ) {}
+
+  /** A row-locking clause in PostgreSQL; SQLite's single writer makes it unnecessary. */
+  private lock(clause: string): string {
+    return this.pg ? ` ${clause}` : '';
+  }
+
+  private async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.c.query(sql, params)).rows;
+  }
+
+  private async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.c.query(sql, params)).changes;
+  }
+
+  async putTask(task: TaskRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO tasks (task_id, role, spec) VALUES (?, ?, ?)
+       ON CONFLICT (task_id) DO UPDATE SET role = excluded.role, spec = excluded.spec`,
+      [task.taskId, task.role, task.spec],
+    );
+  }
+
+  async getTask(taskId: Uint8Array): Promise<TaskRecord | null> {
+    const [r] = await this.rows('SELECT task_id, role, spec FROM tasks WHERE task_id = ?', [
+      taskId,
+    ]);
+    return r
+      ? { taskId: bytes(r.task_id), role: r.role as TaskRecord['role'], spec: String(r.spec) }
+      : null;
+  }
+
+  async listTasks(): Promise<TaskRecord[]> {
+    const rows = await this.rows('SELECT task_id, role, spec FROM tasks ORDER BY task_id');
+    return rows.map((r) => ({
+      taskId: bytes(r.task_id),
+      role: r.role as TaskRecord['role'],
+      spec: String(r.spec),
+    }));
+  }
+
+  async deleteTask(taskId: Uint8Array): Promise<boolean> {
+    return (await this.run('DELETE FROM tasks WHERE task_id = ?', [taskId])) > 0;
+  }
+
+  async putHpkeKey(key: HpkeKeyRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO hpke_keys (config_id, config, private_key, state, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (config_id) DO UPDATE SET config = excluded.config,
+         private_key = excluded.private_key, state = excluded.state, created_at = excluded.created_at`,
+      [key.configId, key.config, key.privateKey, key.state, key.createdAt],
+    );
+  }
+
+  private toHpkeKey(r: Row): HpkeKeyRecord {
+    return {
+      configId: num(r.config_id),
+      config: bytes(r.config),
+      privateKey: bytes(r.private_key),
+      state: r.state as HpkeKeyRecord['state'],
+      createdAt: num(r.created_at),
+    };
+  }
+
+  async getHpkeKey(configId: number): Promise<HpkeKeyRecord | null> {
+    const [r] = await this.rows('SELECT * FROM hpke_keys WHERE config_id = ?', [configId]);
+    return r ? this.toHpkeKey(r) : null;
+  }
+
+  async listHpkeKeys(): Promise<HpkeKeyRecord[]> {
+    const rows = await this.rows('SELECT * FROM hpke_keys ORDER BY created_at DESC, config_id');
+    return rows.map((r) => this.toHpkeKey(r));
+  }
+
+  async setHpkeKeyState(configId: number, state: HpkeKeyRecord['state']): Promise<boolean> {
+    return (
+      (await this.run('UPDATE hpke_keys SET state = ? WHERE config_id = ?', [state, configId])) > 0
+    );
+  }
+
+  async putClientReport(report: Omit<ClientReportRecord, 'state'>): Promise<boolean> {
+    const changes = await this.run(
+      `INSERT INTO client_reports (task_id, report_id, time, encoded, state) VALUES (?, ?, ?, ?, 'pending')
+       ON CONFLICT (task_id, report_id) DO NOTHING`,
+      [report.taskId, report.reportId, report.time, report.encoded],
+    );
+    return changes > 0;
+  }
+
+  async getClientReport(
+    taskId: Uint8Array,
+    reportId: Uint8Array,
+  ): Promise<ClientReportRecord | null> {
+    const [r] = await this.rows(
+      'SELECT * FROM client_reports WHERE task_id = ? AND report_id = ?',
+      [taskId, reportId],
+    );
+    return r ? toClientReport(r) : null;
+  }
+
+  async claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClientReportRecord[]> {
+    const rows = await this.rows(
+      `UPDATE client_reports SET state = 'claimed'
+       WHERE (task_id, report_id) IN (
+         SELECT task_id, report_id FROM client_reports WHERE task_id = ? AND state = 'pending'
+         ORDER BY time, report_id LIMIT ?${this.lock('FOR UPDATE SKIP LOCKED')})
+       RETURNING task_id, report_id, time, encoded, state`,
+      [taskId, limit],
+    );
+    return rows
+      .map(toClientReport)
+      .sort((a, b) => a.time - b.time || compareBytes(a.reportId, b.reportId));
+  }
+
+  async unclaimReports(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<void> {
+    for (const id of reportIds) {
+      await this.run(
+        `UPDATE client_reports SET state = 'pending' WHERE task_id = ? AND report_id = ? AND state = 'claimed'`,
+        [taskId, id],
+      );
+    }
+  }
+
+  async finishReports(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<void> {
+    for (const id of reportIds) {
+      await this.run(
+        `UPDATE client_reports SET state = 'done', encoded = ? WHERE task_id = ? AND report_id = ?`,
+        [EMPTY, taskId, id],
+      );
+    }
+  }
+
+  async countClientReports(
+    taskId: Uint8Array,
+    state: ClientReportState,
+    timeFrom = 0,
+    timeTo = Number.MAX_SAFE_INTEGER,
+  ): Promise<number> {
+    const [r] = await this.rows(
+      `SELECT COUNT(*) AS n FROM client_reports WHERE task_id = ? AND state = ? AND time >= ? AND time < ?`,
+      [taskId, state, timeFrom, timeTo],
+    );
+    return num(r.n);
+  }
+
+  async tasksWithPendingReports(minimum: number): Promise<Uint8Array[]> {
+    const rows = await this.rows(
+      `SELECT task_id FROM client_reports WHERE state = 'pending'
+       GROUP BY task_id HAVING COUNT(*) >= ? ORDER BY task_id`,
+      [minimum],
+    );
+    return rows.map((r) => bytes(r.task_id));
+  }
+
+  async putAggregationJob(
+    job: AggregationJobRecord,
+    reports: ReportAggregationRecord[],
+  ): Promise<void> {
+    await this.run(
+      `INSERT INTO aggregation_jobs (task_id, job_id, agg_param, batch_id, state, step, request_hash,
+         response, time_min, time_max, created_at, lease_expiry)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+      [
+        job.taskId,
+        job.jobId,
+        job.aggParam,
+        job.batchId,
+        job.state,
+        job.step,
+        job.requestHash,
+        job.response,
+        job.timeMin,
+        job.timeMax,
+        job.createdAt,
+      ],
+    );
+    for (const ra of reports) {
+      await this.run(
+        `INSERT INTO report_aggregations (task_id, job_id, ord, report_id, time, state, error, payload)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [ra.taskId, ra.jobId, ra.ord, ra.reportId, ra.time, ra.state, ra.error, ra.payload],
+      );
+    }
+  }
+
+  async getAggregationJob(
+    taskId: Uint8Array,
+    jobId: Uint8Array,
+  ): Promise<AggregationJobRecord | null> {
+    const [r] = await this.rows('SELECT * FROM aggregation_jobs WHERE task_id = ? AND job_id = ?', [
+      taskId,
+      jobId,
+    ]);
+    return r ? toAggregationJob(r) : null;
+  }
+
+  async updateAggregationJob(job: AggregationJobRecord): Promise<void> {
+    const changes = await this.run(
+      `UPDATE aggregation_jobs SET state = ?, step = ?, request_hash = ?, response = ?
+       WHERE task_id = ? AND job_id = ?`,
+      [job.state, job.step, job.requestHash, job.response, job.taskId, job.jobId],
+    );
+    if (changes !== 1)
+      throw new StoreError('aggregation job: expected an existing job, received none');
+  }
+
+  async getReportAggregations(
+    taskId: Uint8Array,
+    jobId: Uint8Array,
+  ): Promise<ReportAggregationRecord[]> {
+    const rows = await this.rows(
+      'SELECT * FROM report_aggregations WHERE task_id = ? AND job_id = ? ORDER BY ord',
+      [taskId, jobId],
+    );
+    return rows.map(toReportAggregation);
+  }
+
+  async updateReportAggregation(ra: ReportAggregationRecord): Promise<void> {
+    const changes = await this.run(
+      `UPDATE report_aggregations SET state = ?, error = ?, payload = ?
+       WHERE task_id = ? AND job_id = ? AND ord = ?`,
+      [ra.state, ra.error, ra.payload, ra.taskId, ra.jobId, ra.ord],
+    );
+    if (changes !== 1)
+      throw new StoreError('report aggregation: expected an existing row, received none');
+  }
+
+  private async acquire(
+    table: string,
+    active: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ) {
+    const token = randomBytes(16);
+    const expiry = now + leaseMs;
+    const rows = await this.rows(
+      `UPDATE ${table} SET lease_expiry = ?, lease_token = ?, lease_attempts = lease_attempts + 1
+       WHERE (task_id, job_id) IN (
+         SELECT task_id, job_id FROM ${table} WHERE state = '${active}' AND lease_expiry <= ?
+         ORDER BY lease_expiry LIMIT ?${this.lock('FOR UPDATE SKIP LOCKED')})
+       RETURNING task_id, job_id, lease_attempts`,
+      [expiry, token, now, limit],
+    );
+    return rows.map((r): Lease => ({
+      taskId: bytes(r.task_id),
+      jobId: bytes(r.job_id),
+      token: new Uint8Array(token),
+      expiry,
+      attempts: num(r.lease_attempts),
+    }));
+  }
+
+  private async release(table: string, lease: Lease, availableAt: number): Promise<boolean> {
+    const changes = await this.run(
+      `UPDATE ${table} SET lease_token = NULL, lease_expiry = ?
+       WHERE task_id = ? AND job_id = ? AND lease_token = ?`,
+      [availableAt, lease.taskId, lease.jobId, lease.token],
+    );
+    return changes > 0;
+  }
+
+  private async holds(table: string, lease: Lease, now: number): Promise<boolean> {
+    const rows = await this.rows(
+      `SELECT job_id FROM ${table} WHERE task_id = ? AND job_id = ? AND lease_token = ? AND lease_expiry > ?${this.lock('FOR UPDATE')}`,
+      [lease.taskId, lease.jobId, lease.token, now],
+    );
+    return rows.length === 1;
+  }
+
+  acquireAggregationJobs(now: number, leaseMs: number, limit: number): Promise<Lease[]> {
+    return this.acquire('aggregation_jobs', 'active', now, leaseMs, limit);
+  }
+
+  releaseAggregationJob(lease: Lease, availableAt: number): Promise<boolean> {
+    return this.release('aggregation_jobs', lease, availableAt);
+  }
+
+  holdsAggregationLease(lease: Lease, now: number): Promise<boolean> {
+    return this.holds('aggregation_jobs', lease, now);
+  }
+
+  async countActiveAggregationJobs(
+    taskId: Uint8Array,
+    scope: { timeFrom: number; timeTo: number } | { batchId: Uint8Array },
+  ): Promise<number> {
+    const [r] =
+      'batchId' in scope
+        ? await this.rows(
+            `SELECT COUNT(*) AS n FROM aggregation_jobs WHERE task_id = ? AND state = 'active' AND batch_id = ?`,
+            [taskId, scope.batchId],
+          )
+        : await this.rows(
+            `SELECT COUNT(*) AS n FROM aggregation_jobs WHERE task_id = ? AND state = 'active'
+             AND time_min < ? AND time_max >= ?`,
+            [taskId, scope.timeTo, scope.timeFrom],
+          );
+    return num(r.n);
+  }
+
+  async markReportsAggregated(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (const id of reportIds) {
+      const changes = await this.run(
+        `INSERT INTO aggregated_reports (task_id, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+        [taskId, id],
+      );
+      out.push(changes > 0);
+    }
+    return out;
+  }
+
+  private async lockBuckets(
+    taskId: Uint8Array,
+    buckets: Uint8Array[],
+    mode: string,
+  ): Promise<BucketStatus[]> {
+    // Locks are taken in one global order (sorted keys) so that two transactions cannot deadlock.
+    const sorted = [...buckets].sort(compareBytes);
+    const out: BucketStatus[] = [];
+    for (const bucket of sorted) {
+      await this.run(
+        `INSERT INTO batch_buckets (task_id, bucket, collected_by) VALUES (?, ?, NULL) ON CONFLICT DO NOTHING`,
+        [taskId, bucket],
+      );
+      const [r] = await this.rows(
+        `SELECT collected_by FROM batch_buckets WHERE task_id = ? AND bucket = ?${this.lock(mode)}`,
+        [taskId, bucket],
+      );
+      out.push({ bucket: new Uint8Array(bucket), collectedBy: maybeBytes(r.collected_by) });
+    }
+    return out;
+  }
+
+  lockBucketsForCommit(taskId: Uint8Array, buckets: Uint8Array[]): Promise<BucketStatus[]> {
+    return this.lockBuckets(taskId, buckets, 'FOR SHARE');
+  }
+
+  lockBucketsForCollect(taskId: Uint8Array, buckets: Uint8Array[]): Promise<BucketStatus[]> {
+    return this.lockBuckets(taskId, buckets, 'FOR UPDATE');
+  }
+
+  async markBucketsCollected(
+    taskId: Uint8Array,
+    buckets: Uint8Array[],
+    by: Uint8Array,
+  ): Promise<void> {
+    for (const bucket of buckets) {
+      await this.run(
+        `INSERT INTO batch_buckets (task_id, bucket, collected_by) VALUES (?, ?, ?)
+         ON CONFLICT (task_id, bucket) DO UPDATE SET collected_by = excluded.collected_by`,
+        [taskId, bucket, by],
+      );
+    }
+  }
+
+  async accumulate(
+    taskId: Uint8Array,
+    bucket: Uint8Array,
+    shardCount: number,
+    delta: BatchAggregationDelta,
+    merge: MergeAggShares,
+  ): Promise<void> {
+    if (delta.checksum.length !== 32) {
+      throw new StoreError(`checksum length: expected 32, received ${delta.checksum.length}`);
+    }
+    const shard = randomInt(Math.max(1, shardCount));
+    const inserted = await this.run(
+      `INSERT INTO batch_aggregations (task_id, bucket, shard, agg_share, report_count, checksum, time_min, time_max)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [
+        taskId,
+        bucket,
+        shard,
+        delta.aggShare,
+        delta.count,
+        delta.checksum,
+        delta.timeMin,
+        delta.timeMax,
+      ],
+    );
+    if (inserted > 0) return;
+
+    const [r] = await this.rows(
+      `SELECT * FROM batch_aggregations WHERE task_id = ? AND bucket = ? AND shard = ?${this.lock('FOR UPDATE')}`,
+      [taskId, bucket, shard],
+    );
+    const old = toBatchAggregation(r);
+    await this.run(
+      `UPDATE batch_aggregations SET agg_share = ?, report_count = ?, checksum = ?, time_min = ?, time_max = ?
+       WHERE task_id = ? AND bucket = ? AND shard = ?`,
+      [
+        merge(old.aggShare, delta.aggShare),
+        old.count + delta.count,
+        xor32(old.checksum, delta.checksum),
+        Math.min(old.timeMin, delta.timeMin),
+        Math.max(old.timeMax, delta.timeMax),
+        taskId,
+        bucket,
+        shard,
+      ],
+    );
+  }
+
+  async readBatchAggregations(
+    taskId: Uint8Array,
+    buckets: Uint8Array[],
+  ): Promise<BatchAggregationRecord[]> {
+    const out: BatchAggregationRecord[] = [];
+    for (const bucket of buckets) {
+      const rows = await this.rows(
+        'SELECT * FROM batch_aggregations WHERE task_id = ? AND bucket = ? ORDER BY shard',
+        [taskId, bucket],
+      );
+      out.push(...rows.map(toBatchAggregation));
+    }
+    return out;
+  }
+
+  async summarizeBuckets(taskId: Uint8Array): Promise<BucketSummary[]> {
+    const rows = await this.rows(
+      `SELECT b.bucket AS bucket, b.collected_by AS collected_by,
+         CAST(COALESCE(SUM(a.report_count), 0) AS BIGINT) AS n
+       FROM batch_buckets b LEFT JOIN batch_aggregations a ON a.task_id = b.task_id AND a.bucket = b.bucket
+       WHERE b.task_id = ? GROUP BY b.bucket, b.collected_by ORDER BY b.bucket`,
+      [taskId],
+    );
+    return rows.map((r) => ({
+      bucket: bytes(r.bucket),
+      count: num(r.n),
+      collectedBy: maybeBytes(r.collected_by),
+    }));
+  }
+
+  async putCollectionJob(job: CollectionJobRecord): Promise<boolean> {
+    const changes = await this.run(
+      `INSERT INTO collection_jobs (task_id, job_id, request, state, buckets, error, report_count,
+         interval_start, interval_duration, response, created_at, lease_expiry)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
+      [
+        job.taskId,
+        job.jobId,
+        job.request,
+        job.state,
+        job.buckets === null ? null : packBuckets(job.buckets),
+        job.error,
+        job.reportCount,
+        job.intervalStart,
+        job.intervalDuration,
+        job.response,
+        job.createdAt,
+      ],
+    );
+    return changes > 0;
+  }
+
+  async getCollectionJob(
+    taskId: Uint8Array,
+    jobId: Uint8Array,
+  ): Promise<CollectionJobRecord | null> {
+    const [r] = await this.rows('SELECT * FROM collection_jobs WHERE task_id = ? AND job_id = ?', [
+      taskId,
+      jobId,
+    ]);
+    return r ? toCollectionJob(r) : null;
+  }
+
+  async updateCollectionJob(job: CollectionJobRecord): Promise<void> {
+    const changes = await this.run(
+      `UPDATE collection_jobs SET state = ?, buckets = ?, error = ?, report_count = ?, interval_start = ?,
+         interval_duration = ?, response = ? WHERE task_id = ? AND job_id = ?`,
+      [
+        job.state,
+        job.buckets === null ? null : packBuckets(job.buckets),
+        job.error,
+        job.reportCount,
+        job.intervalStart,
+        job.intervalDuration,
+        job.response,
+        job.taskId,
+        job.jobId,
+      ],
+    );
+    if (changes !== 1)
+      throw new StoreError('collection job: expected an existing job, received none');
+  }
+
+  acquireCollectionJobs(now: number, leaseMs: number, limit: number): Promise<Lease[]> {
+    return this.acquire('collection_jobs', 'start', now, leaseMs, limit);
+  }
+
+  releaseCollectionJob(lease: Lease, availableAt: number): Promise<boolean> {
+    return this.release('collection_jobs', lease, availableAt);
+  }
+
+  holdsCollectionLease(lease: Lease, now: number): Promise<boolean> {
+    return this.holds('collection_jobs', lease, now);
+  }
+
+  async putAggregateShareJob(job: AggregateShareJobRecord): Promise<boolean> {
+    const changes = await this.run(
+      `INSERT INTO aggregate_share_jobs (task_id, job_id, request_hash, buckets, report_count, checksum,
+         response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [
+        job.taskId,
+        job.jobId,
+        job.requestHash,
+        packBuckets(job.buckets),
+        job.reportCount,
+        job.checksum,
+        job.response,
+        job.createdAt,
+      ],
+    );
+    return changes > 0;
+  }
+
+  async getAggregateShareJob(
+    taskId: Uint8Array,
+    jobId: Uint8Array,
+  ): Promise<AggregateShareJobRecord | null> {
+    const [r] = await this.rows(
+      'SELECT * FROM aggregate_share_jobs WHERE task_id = ? AND job_id = ?',
+      [taskId, jobId],
+    );
+    if (!r) return null;
+    return {
+      taskId: bytes(r.task_id),
+      jobId: bytes(r.job_id),
+      requestHash: bytes(r.request_hash),
+      buckets: unpackBuckets(bytes(r.buckets)),
+      reportCount: num(r.report_count),
+      checksum: bytes(r.checksum),
+      response: bytes(r.response),
+      createdAt: num(r.created_at),
+    };
+  }
+
+  async deleteAggregateShareJob(taskId: Uint8Array, jobId: Uint8Array): Promise<boolean> {
+    return (
+      (await this.run('DELETE FROM aggregate_share_jobs WHERE task_id = ? AND job_id = ?', [
+        taskId,
+        jobId,
+      ])) > 0
+    );
+  }
+
+  private toBatch(r: Row): OutstandingBatchRecord {
+    return {
+      taskId: bytes(r.task_id),
+      batchId: bytes(r.batch_id),
+      assigned: num(r.assigned),
+      closed: num(r.closed) !== 0,
+      createdAt: num(r.created_at),
+    };
+  }
+
+  async putOutstandingBatch(batch: OutstandingBatchRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO outstanding_batches (task_id, batch_id, assigned, closed, created_at) VALUES (?, ?, ?, ?, ?)`,
+      [batch.taskId, batch.batchId, batch.assigned, batch.closed ? 1 : 0, batch.createdAt],
+    );
+  }
+
+  async getOpenBatch(taskId: Uint8Array): Promise<OutstandingBatchRecord | null> {
+    const [r] = await this.rows(
+      `SELECT * FROM outstanding_batches WHERE task_id = ? AND closed = 0
+       ORDER BY created_at, batch_id LIMIT 1${this.lock('FOR UPDATE')}`,
+      [taskId],
+    );
+    return r ? this.toBatch(r) : null;
+  }
+
+  async assignToBatch(
+    taskId: Uint8Array,
+    batchId: Uint8Array,
+    count: number,
+    closeAt: number,
+  ): Promise<void> {
+    await this.run(
+      `UPDATE outstanding_batches SET assigned = assigned + ?,
+         closed = CASE WHEN assigned + ? >= ? THEN 1 ELSE closed END
+       WHERE task_id = ? AND batch_id = ?`,
+      [count, count, closeAt, taskId, batchId],
+    );
+  }
+
+  async listOutstandingBatches(taskId: Uint8Array): Promise<OutstandingBatchRecord[]> {
+    const rows = await this.rows(
+      'SELECT * FROM outstanding_batches WHERE task_id = ? ORDER BY created_at, batch_id',
+      [taskId],
+    );
+    return rows.map((r) => this.toBatch(r));
+  }
+}
+
+/** The Datastore over a SQL driver; `open()` applies pending migrations. */
+export class SqlDatastore implements Datastore {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  constructor(private readonly driver: SqlDriver) {
+    this.dialect = driver.dialect;
+  }
+
+  /**
+   * Applies every migration not yet applied, each in its own transaction.
+   *
+   * @returns the schema version afterwards.
+   * @throws {StoreError} when a migration fails (the failed one is rolled back).
+   */
+  async migrate(): Promise<number> {
+    for (const migration of MIGRATIONS) {
+      await this.driver.transaction('migrate', async (c) => {
+        if (this.dialect === 'postgres') {
+          // Serialises concurrent migrators sharing one schema.
+          await c.query('SELECT pg_advisory_xact_lock(727201)');
+        }
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS pm_schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${this.dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL)`,
+        );
+        const { rows } = await c.query(
+          'SELECT version FROM pm_schema_migrations WHERE version = ?',
+          [migration.version],
+        );
+        if (rows.length > 0) return;
+        for (const sql of migrationSql(migration, this.dialect)) await c.query(sql);
+        await c.query(
+          'INSERT INTO pm_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+          [migration.version, migration.name, Date.now()],
+        );
+      });
+    }
+    return this.schemaVersion();
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.driver.transaction('schema-version', async (c) => {
+      const { rows } = await c.query('SELECT MAX(version) AS v FROM pm_schema_migrations');
+      return rows[0]?.v === null || rows[0]?.v === undefined ? 0 : num(rows[0].v);
+    });
+  }
+
+  transaction<T>(name: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.driver.transaction(name, (c) =>
+      fn(new SqlTransaction(c, this.dialect === 'postgres')),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

@@ -1,0 +1,103 @@
+// The SQLite driver (better-sqlite3, WAL): the embedded default store. One connection per
+// process; transactions are serialised by an async lock and use BEGIN IMMEDIATE.
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { SqlDatastore, type Row, type SqlConnection, type SqlDriver } from './sql-datastore.js';
+
+function bind(params: readonly unknown[]): unknown[] {
+  return params.map((p) => {
+    if (p instanceof Uint8Array && !Buffer.isBuffer(p))
+      return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    if (typeof p === 'boolean') return p ? 1 : 0;
+    return p;
+  });
+}
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  private readonly statements = new Map<string, Database.Statement>();
+  private tail: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly db: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private readonly conn: SqlConnection = {
+    query: async (sql, params = []) => {
+      try {
+        const s = this.statement(sql);
+        if (s.reader) {
+          const rows = s.all(...bind(params)) as Row[];
+          return { rows, changes: rows.length };
+        }
+        const info = s.run(...bind(params));
+        return { rows: [], changes: info.changes };
+      } catch (e) {
+        if (e instanceof StoreError) throw e;
+        throw new StoreError(`sqlite query failed: ${(e as Error).message}`, { cause: e });
+      }
+    },
+  };
+
+  async transaction<T>(name: string, fn: (conn: SqlConnection) => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release = (): void => {};
+    this.tail = new Promise<void>((r) => (release = r));
+    await previous;
+    try {
+      if (this.closed) throw new StoreError(`transaction ${name}: datastore is closed`);
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.conn);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.transaction('close', async () => undefined).catch(() => undefined);
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) a SQLite datastore and applies pending migrations.
+ *
+ * @param path - database file path, or `:memory:`.
+ * @returns the migrated datastore.
+ * @throws {StoreError} when the file cannot be opened or migrated.
+ * @example
+ * const ds = await openSqliteDatastore('/var/lib/pm/leader.db');
+ */
+export async function openSqliteDatastore(path: string): Promise<SqlDatastore> {
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (e) {
+    throw new StoreError(`sqlite open failed: ${(e as Error).message}`, { cause: e });
+  }
+  const ds = new SqlDatastore(new SqliteDriver(db));
+  await ds.migrate();
+  return ds;
+}
