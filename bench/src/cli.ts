@@ -1,2 +1,147 @@
-// Benchmark runner entry point.
-export {};
+// Benchmark runner entry point: loads the chosen suites, times their cases with benchmark.js,
+// prints a table per group and writes the JSON figures, a Markdown report and SVG charts.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from './figures.js';
+import { describeMachine } from './machine.js';
+import { BenchError, envArgs, parseOptions, USAGE, type BenchOptions } from './options.js';
+import { loadSuite, readRegistry } from './registry.js';
+import { renderMarkdown, type ChartLink } from './report.js';
+import { chooseTiming, progressBar, runCases, silentProgress, type QueuedCase } from './run.js';
+import { prio3Charts, renderChart } from './svg.js';
+import type { Suite } from './suite.js';
+import { renderTables } from './table.js';
+
+const registryUrl = new URL('./suites.json', import.meta.url);
+const defaultOut = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** Loads every registered suite, or the named ones; a suite that fails to load is reported. */
+async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
+  const registry = readRegistry(registryUrl);
+  for (const b of registry.broken) {
+    console.error(`bench: suite ${b.file} did not bundle and is skipped`);
+  }
+  const suites: Suite[] = [];
+  for (const entry of registry.suites) {
+    try {
+      suites.push(await loadSuite(entry, registryUrl));
+    } catch (e) {
+      if (opts.suites === undefined || opts.suites.includes(entry.file)) {
+        console.error(`bench: ${(e as Error).message}`);
+      }
+    }
+  }
+  if (opts.suites === undefined) return suites;
+  const known = new Map(suites.map((s) => [s.name, s]));
+  const unknown = opts.suites.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new BenchError(
+      'usage',
+      `--suite: expected one of ${[...known.keys()].join(', ') || '(none)'}, received ${unknown.join(', ')}`,
+    );
+  }
+  return opts.suites.map((n) => known.get(n)!);
+}
+
+/** Asks each suite for its cases; a suite whose setup throws is reported and skipped. */
+async function collectCases(suites: readonly Suite[], opts: BenchOptions): Promise<QueuedCase[]> {
+  const queued: QueuedCase[] = [];
+  for (const suite of suites) {
+    try {
+      const cases = await suite.cases({ quick: opts.quick, sizes: opts.sizes });
+      for (const c of cases) queued.push({ suite: suite.name, case: c });
+    } catch (e) {
+      console.error(`bench: suite ${suite.name}: setup failed: ${(e as Error).message}`);
+    }
+  }
+  return queued;
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[:]/g, '').replace(/\..*$/, 'Z');
+}
+
+/** Writes the JSON figures and, unless JSON only, the Markdown report and charts. */
+function writeResults(result: RunResult, opts: BenchOptions, started: Date): string[] {
+  const out = resolve(opts.out ?? defaultOut);
+  mkdirSync(out, { recursive: true });
+  const base = `bench-${stamp(started)}`;
+  const written: string[] = [];
+  const write = (name: string, text: string): void => {
+    writeFileSync(join(out, name), text);
+    written.push(join(out, name));
+  };
+  const json = JSON.stringify(result, null, 2) + '\n';
+  write(`${base}.json`, json);
+  write('latest.json', json);
+  if (opts.jsonOnly) return written;
+
+  const links: ChartLink[] = [];
+  for (const chart of prio3Charts(result.figures)) {
+    const file = `${base}-${chart.slug}.svg`;
+    write(file, renderChart(chart));
+    links.push({ title: chart.title, file });
+  }
+  const md = renderMarkdown(result, links);
+  write(`${base}.md`, md);
+  write('latest.md', md);
+  return written;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseOptions([...envArgs(process.env.BENCH_ARGS), ...argv]);
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (opts.list) {
+    for (const s of await chooseSuites({ ...opts, suites: undefined })) {
+      console.log(`${s.name.padEnd(12)} ${s.description}`);
+    }
+    return 0;
+  }
+
+  const started = new Date();
+  const suites = await chooseSuites(opts);
+  const cases = await collectCases(suites, opts);
+  const timing = chooseTiming(opts.quick, cases.length, opts.maxTime);
+  const progress = opts.jsonOnly ? silentProgress : progressBar();
+  const figures = await runCases(cases, timing, progress);
+  const result: RunResult = {
+    date: started.toISOString(),
+    machine: describeMachine(),
+    options: {
+      suites: suites.map((s) => s.name),
+      quick: opts.quick,
+      ...(opts.sizes ? { sizes: opts.sizes } : {}),
+      maxTime: timing.maxTime,
+    },
+    figures,
+  };
+
+  if (!opts.jsonOnly) {
+    console.log(figures.length > 0 ? renderTables(figures) : 'bench: no cases to run');
+  }
+  const written = writeResults(result, opts, started);
+  const shown = written.filter((p) => !p.endsWith('latest.json') && !p.endsWith('latest.md'));
+  console.log(`\nbench: wrote ${shown.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  const failed = figures.filter((f) => f.error !== undefined).length;
+  if (failed > 0) console.error(`bench: ${failed} case(s) failed; see the error column`);
+  return failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof BenchError && e.code === 'usage') {
+      console.error(`bench: ${e.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,136 @@
+// Command-line options of the bench runner, parsed with node:util parseArgs.
+import { parseArgs } from 'node:util';
+
+/** A bench runner failure with a stable code: bad usage, a suite that fails to load or run. */
+export class BenchError extends Error {
+  /** Stable machine-readable code: "usage", "suite_load" or "suite_cases". */
+  readonly code: string;
+
+  /**
+   * @param code - the stable code.
+   * @param message - lowercase text naming the option or suite.
+   */
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'BenchError';
+    this.code = code;
+  }
+}
+
+/** The parsed options. */
+export interface BenchOptions {
+  /** Suites to run; undefined: all of them. */
+  suites?: string[];
+  /** Sizes passed to the suites that have a size axis. */
+  sizes?: number[];
+  quick: boolean;
+  /** Output directory; undefined: bench/results. */
+  out?: string;
+  jsonOnly: boolean;
+  /** Seconds of timing per case (benchmark.js `maxTime`); undefined: the mode's default. */
+  maxTime?: number;
+  list: boolean;
+  help: boolean;
+}
+
+/** The text printed by `--help`. */
+export const USAGE = `usage: npm run bench -- -- [options]     (from the repository root, through turbo)
+       npm run bench -w @private-measurement/bench -- [options]
+       node bench/dist/cli.js [options]           (after a bundle: node bench/scripts/bundle.mjs)
+
+options:
+  --suite a,b       run only these suites (repeatable; default: every suite)
+  --sizes 16,256    sizes for the suites that have a size axis (vector length, histogram length)
+  --quick           fewer sizes and shorter timings: the whole run in under a minute
+  --max-time S      seconds of timing per case (default 1, or at most 0.25 with --quick)
+  --out DIR         where to write the results (default bench/results)
+  --json-only       write only the JSON file; no tables, no progress bar, no Markdown or SVG
+  --list            list the suites and exit
+  --help            this text
+
+Every argument can also be given in the BENCH_ARGS environment variable, e.g.
+  BENCH_ARGS="--quick --suite field" npm run bench`;
+
+function splitList(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const items = values.flatMap((v) => v.split(',')).map((s) => s.trim());
+  return items.filter((s) => s !== '');
+}
+
+/**
+ * Parses the runner's arguments.
+ *
+ * @param argv - the arguments after the script name.
+ * @returns the options.
+ * @throws {BenchError} code "usage" for an unknown option, a missing value, a size that is not
+ *   a positive integer, or a non-positive `--max-time`.
+ * @example
+ * parseOptions(['--quick', '--suite', 'field,xof']).suites; // ['field', 'xof']
+ */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        suite: { type: 'string', multiple: true },
+        sizes: { type: 'string', multiple: true },
+        quick: { type: 'boolean', default: false },
+        'max-time': { type: 'string' },
+        out: { type: 'string' },
+        'json-only': { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new BenchError('usage', (e as Error).message.toLowerCase().split('\n')[0]);
+  }
+
+  const sizeText = splitList(values.sizes);
+  let sizes: number[] | undefined;
+  if (sizeText !== undefined) {
+    sizes = sizeText.map((s) => {
+      const n = Number(s);
+      if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n <= 0) {
+        throw new BenchError('usage', `--sizes: expected positive integers, received "${s}"`);
+      }
+      return n;
+    });
+  }
+
+  let maxTime: number | undefined;
+  if (values['max-time'] !== undefined) {
+    maxTime = Number(values['max-time']);
+    if (!Number.isFinite(maxTime) || maxTime <= 0) {
+      throw new BenchError(
+        'usage',
+        `--max-time: expected a positive number of seconds, received "${values['max-time']}"`,
+      );
+    }
+  }
+
+  return {
+    suites: splitList(values.suite),
+    sizes,
+    quick: values.quick ?? false,
+    out: values.out,
+    jsonOnly: values['json-only'] ?? false,
+    maxTime,
+    list: values.list ?? false,
+    help: values.help ?? false,
+  };
+}
+
+/**
+ * Splits the BENCH_ARGS environment variable into arguments on white space.
+ *
+ * @param text - the variable's value, possibly undefined.
+ * @returns the arguments, none when the variable is unset or blank.
+ */
+export function envArgs(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return text.split(/\s+/).filter((s) => s !== '');
+}

@@ -1,0 +1,121 @@
+// The Markdown report of a run: the machine, a ratio table per group (WASM against the pure-TS
+// twin and the peers), every figure, and links to the SVG charts.
+import { backendOrder, formatParams, groupRows, rowRatios, type RunResult } from './figures.js';
+import type { BenchBackend } from './suite.js';
+import { formatGiB, formatHz, formatRatio, formatThroughput, formatTime } from './format.js';
+import { FIGURE_HEADERS, figureCells } from './table.js';
+
+/** A chart written next to the report. */
+export interface ChartLink {
+  title: string;
+  /** File name relative to the report. */
+  file: string;
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+/**
+ * A Markdown table.
+ *
+ * @param headers - column headers.
+ * @param rows - rows of cells.
+ * @param right - indexes of right-aligned columns.
+ * @returns the table lines joined by "\n".
+ */
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly string[][],
+  right: ReadonlySet<number> = new Set(),
+): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
+  const rule = `|${headers.map((_, i) => (right.has(i) ? '---:' : '---')).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/**
+ * The ratio table of one group: per operation and parameter set, each backend's ops/s, the
+ * WASM throughput and mean time, and the wasm/ts and wasm/peer ratios.
+ *
+ * @param figures - the figures of one group.
+ * @returns the Markdown table, or the empty string when no operation has two backends.
+ */
+export function ratioTable(figures: RunResult['figures']): string {
+  const rows = [...groupRows(figures).values()].flat();
+  const backends = [...new Set(figures.map((f) => f.backend))].sort(backendOrder);
+  const others = backends.filter((b) => b !== 'wasm');
+  if (!rows.some((r) => r.byBackend.size >= 2)) return '';
+  const headers = [
+    'operation',
+    'params',
+    ...backends.map((b) => `${b} ops/s`),
+    'wasm mean',
+    'wasm throughput',
+    ...others.map((b) => `wasm/${b}`),
+  ];
+  const cells = rows.map((row) => {
+    const wasm = row.byBackend.get('wasm');
+    const ratios = new Map<BenchBackend, number>(rowRatios(row).map((r) => [r.against, r.value]));
+    return [
+      row.name,
+      formatParams(row.params),
+      ...backends.map((b) => {
+        const f = row.byBackend.get(b);
+        return f === undefined ? '' : f.error !== undefined ? 'error' : formatHz(f.hz);
+      }),
+      wasm !== undefined && wasm.error === undefined ? formatTime(wasm.mean) : '',
+      wasm !== undefined && wasm.error === undefined
+        ? formatThroughput(wasm.hz, wasm.unitsPerOp, wasm.unit)
+        : '',
+      ...others.map((b) => {
+        const r = ratios.get(b);
+        return r === undefined ? '' : formatRatio(r);
+      }),
+    ];
+  });
+  const right = new Set(headers.map((_, i) => i).filter((i) => i >= 2));
+  return markdownTable(headers, cells, right);
+}
+
+/**
+ * The whole Markdown report.
+ *
+ * @param result - the run.
+ * @param charts - the SVG charts written beside the report, possibly none.
+ * @returns the Markdown text.
+ */
+export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] = []): string {
+  const m = result.machine;
+  const out: string[] = [];
+  out.push('# Benchmark report', '');
+  out.push(`- date: ${result.date}`);
+  out.push(`- machine: ${m.cpu}, ${m.cores} cores, ${formatGiB(m.memory)}, ${m.os} ${m.arch}`);
+  out.push(`- node: ${m.node}`);
+  const o = result.options;
+  out.push(
+    `- run: suites ${o.suites.join(', ') || 'none'}; ${o.quick ? 'quick' : 'full'}; ` +
+      `maxTime ${o.maxTime} s per case${o.sizes ? `; sizes ${o.sizes.join(', ')}` : ''}`,
+  );
+  out.push('');
+  out.push(
+    'Ratios are operations per second of the WASM backend divided by those of the other ' +
+      'backend: above 1, WASM is faster.',
+  );
+
+  const groups = new Map<string, RunResult['figures']>();
+  for (const f of result.figures) groups.set(f.group, [...(groups.get(f.group) ?? []), f]);
+  for (const [group, figures] of groups) {
+    out.push('', `## ${group}`, '');
+    const ratios = ratioTable(figures);
+    if (ratios !== '') out.push(ratios, '');
+    const right = new Set([3, 4, 5, 6, 7, 8]);
+    out.push(markdownTable(FIGURE_HEADERS, figureCells(figures), right));
+  }
+
+  if (charts.length > 0) {
+    out.push('', '## Charts', '');
+    for (const c of charts) out.push(`![${c.title}](${c.file})`, '');
+  }
+  return out.join('\n').trimEnd() + '\n';
+}
