@@ -2,9 +2,14 @@
 // message absorbed and the output squeezed in one call and in uneven pieces.
 import { describe, expect, it } from 'vitest';
 import type { XofKernels } from '../src/backend.js';
+import { instanceSync } from '../src/internal/wasm.js';
 import { tsXof } from '../src/xof/ts.js';
+import { wasmXof } from '../src/xof/wasm.js';
 
-const backends: [string, XofKernels][] = [['ts', tsXof]];
+const backends: [string, XofKernels][] = [
+  ['ts', tsXof],
+  ['wasm', wasmXof(instanceSync('xof'))],
+];
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

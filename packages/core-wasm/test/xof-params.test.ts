@@ -5,9 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { XofKernels } from '../src/backend.js';
 import { ParamError } from '../src/errors.js';
 import type { Field } from '../src/types.js';
+import { instanceSync } from '../src/internal/wasm.js';
 import { tsXof } from '../src/xof/ts.js';
+import { wasmXof } from '../src/xof/wasm.js';
 
-const backends: [string, XofKernels][] = [['ts', tsXof]];
+const backends: [string, XofKernels][] = [
+  ['ts', tsXof],
+  ['wasm', wasmXof(instanceSync('xof'))],
+];
 
 const Field64 = {
   name: 'Field64',

@@ -5,9 +5,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { XofKernels } from '../src/backend.js';
 import type { Field } from '../src/types.js';
+import { instanceSync } from '../src/internal/wasm.js';
 import { tsXof } from '../src/xof/ts.js';
+import { wasmXof } from '../src/xof/wasm.js';
 
-const backends: [string, XofKernels][] = [['ts', tsXof]];
+const backends: [string, XofKernels][] = [
+  ['ts', tsXof],
+  ['wasm', wasmXof(instanceSync('xof'))],
+];
 
 function field(size: 8 | 16, modulus: bigint): Field {
   return { name: 'Field?', modulus, encodedSize: size, words: size / 8 } as unknown as Field;
