@@ -1,0 +1,69 @@
+// The L1BoundSum validity circuit of draft-ietf-ppm-l1-bound-sum-02 §3: SumVec's bit check over
+// the components and their claimed L1 norm, plus a check that the norm is their sum.
+import type { Field } from '@private-measurement/core-wasm';
+import { ParamError } from '../../errors.js';
+import type { ValidCircuit } from '../flp.js';
+import { Mul, ParallelSum } from '../gadgets.js';
+import { checkInt } from '../internal/vec.js';
+import { chunkCalls, rangeCheckWires } from './parallel-range.js';
+import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './range.js';
+import { MAX_VECTOR_LENGTH } from './vector.js';
+
+/**
+ * The L1BoundSum circuit: `length` integers in [0, maxValue] whose sum is at most maxValue.
+ *
+ * @param field - Field128 for Prio3L1BoundSum.
+ * @param length - number of components.
+ * @param maxValue - bound of each component and of their sum, >= 1.
+ * @param chunkLength - ParallelSum chunk length.
+ * @throws {ParamError} on out-of-range parameters.
+ */
+export function l1BoundSumCircuit(
+  field: Field,
+  length: number,
+  maxValue: bigint,
+  chunkLength: number,
+): ValidCircuit<readonly (number | bigint)[], bigint[]> {
+  checkInt('length', length, 1, MAX_VECTOR_LENGTH);
+  checkInt('chunkLength', chunkLength, 1, MAX_VECTOR_LENGTH);
+  if (maxValue < 1n || maxValue >= field.modulus) {
+    throw new ParamError(`maxValue: expected an integer in [1, p), received ${maxValue}`);
+  }
+  const bits = bitLength(maxValue);
+  const measLen = checkInt('(length + 1) * bits', (length + 1) * bits, 1, MAX_VECTOR_LENGTH);
+  const calls = chunkCalls(measLen, chunkLength);
+  return {
+    field,
+    gadgets: [new ParallelSum(new Mul(), chunkLength)],
+    gadgetCalls: [calls],
+    measLen,
+    jointRandLen: calls,
+    evalOutputLen: 2,
+    outputLen: length,
+    encode(m) {
+      if (!Array.isArray(m)) throw new ParamError('measurement: expected an array');
+      if (m.length !== length) {
+        throw new ParamError(`measurement: expected ${length} elements, received ${m.length}`);
+      }
+      const values = m.map((x) => measInt('measurement', x, maxValue));
+      let norm = 0n;
+      for (const v of values) norm += v;
+      // draft-ietf-ppm-l1-bound-sum-02 §3.2: the norm is encoded with the same bound.
+      if (norm > maxValue) throw new ParamError(`measurement: expected an L1 norm <= ${maxValue}`);
+      const out = field.zeros(measLen);
+      encodeRangeChecked(field, [...values, norm], maxValue, out, 0);
+      return out;
+    },
+    truncate: (meas) => decodeRangeChecked(field, meas, 0, length, maxValue),
+    decode: (out) => field.toBigInts(out),
+    wireInputs: (meas, jointRand, numShares) => [
+      rangeCheckWires(field, meas, jointRand, chunkLength, numShares),
+    ],
+    evalOutputs(meas, _jr, _n, g) {
+      // draft-ietf-ppm-l1-bound-sum-02 §3.3: observed weight minus claimed weight.
+      const observed = field.sum(decodeRangeChecked(field, meas, 0, length, maxValue));
+      const claimed = field.get(decodeRangeChecked(field, meas, length * bits, 1, maxValue), 0);
+      return field.fromBigInts([field.sum(g[0]), field.subS(observed, claimed)]);
+    },
+  };
+}

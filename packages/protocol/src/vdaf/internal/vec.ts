@@ -1,0 +1,123 @@
+// Word-level helpers on field vectors (BigUint64Array): strided copies, transposition and
+// exact-length decoding. They move 32-bit words and never materialise a BigInt per element.
+import type { Field, FieldVec } from '@private-measurement/core-wasm';
+import { DecodeError, ParamError } from '../../errors.js';
+
+/** Smallest power of two >= n (1 for n <= 1). */
+export function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** A Uint32Array view on the same memory as `v`. */
+export function words32(v: FieldVec): Uint32Array {
+  return new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+}
+
+/**
+ * Copies `count` elements of `src` starting at element `srcStart`, step `srcStep`, into `dst`
+ * starting at element `dstStart`, step `dstStep`.
+ */
+export function copyStrided(
+  field: Field,
+  src: FieldVec,
+  srcStart: number,
+  srcStep: number,
+  dst: FieldVec,
+  dstStart: number,
+  dstStep: number,
+  count: number,
+): void {
+  const w = field.words * 2;
+  const s = words32(src);
+  const d = words32(dst);
+  if (srcStep === 1 && dstStep === 1) {
+    d.set(s.subarray(srcStart * w, (srcStart + count) * w), dstStart * w);
+    return;
+  }
+  let si = srcStart * w;
+  let di = dstStart * w;
+  const ss = srcStep * w;
+  const ds = dstStep * w;
+  if (w === 2) {
+    for (let i = 0; i < count; i++, si += ss, di += ds) {
+      d[di] = s[si];
+      d[di + 1] = s[si + 1];
+    }
+  } else {
+    for (let i = 0; i < count; i++, si += ss, di += ds) {
+      d[di] = s[si];
+      d[di + 1] = s[si + 1];
+      d[di + 2] = s[si + 2];
+      d[di + 3] = s[si + 3];
+    }
+  }
+}
+
+/** Transpose of the row-major `rows` x `cols` matrix `v` (a `cols` x `rows` matrix). */
+export function transpose(field: Field, v: FieldVec, rows: number, cols: number): FieldVec {
+  const out = field.zeros(rows * cols);
+  for (let c = 0; c < cols; c++) copyStrided(field, v, c, cols, out, c * rows, 1, rows);
+  return out;
+}
+
+/** `v` extended with zeros (or cut) to `n` elements, as a new vector. */
+export function resize(field: Field, v: FieldVec, n: number): FieldVec {
+  const out = field.zeros(n);
+  const m = Math.min(n, field.len(v));
+  copyStrided(field, v, 0, 1, out, 0, 1, m);
+  return out;
+}
+
+/**
+ * Decodes exactly `n` field elements from `bytes` (draft-irtf-cfrg-vdaf-20 §6.1).
+ *
+ * @throws {DecodeError} on a wrong length or a value >= p.
+ */
+export function decodeVec(field: Field, bytes: Uint8Array, n: number, what: string): FieldVec {
+  if (bytes.length !== n * field.encodedSize) {
+    throw new DecodeError(
+      `${what}: expected ${n * field.encodedSize} bytes, received ${bytes.length}`,
+    );
+  }
+  try {
+    // Copy first: the field decoder may alias the input buffer.
+    return field.decode(bytes.slice());
+  } catch {
+    throw new DecodeError(`${what}: field element not in canonical form`);
+  }
+}
+
+/** Concatenation of byte strings. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Constant-time-ish equality of two byte strings (no early exit on content). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/**
+ * A non-negative safe integer parameter, checked.
+ *
+ * @throws {ParamError} when `x` is not an integer in [min, max].
+ */
+export function checkInt(name: string, x: unknown, min: number, max: number): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
+    throw new ParamError(`${name}: expected an integer in [${min}, ${max}], received ${String(x)}`);
+  }
+  return x;
+}
