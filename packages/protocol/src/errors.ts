@@ -34,10 +34,24 @@ export class VerifyError extends ProtocolError {
   }
 }
 
-/** HPKE sealing or opening failed. */
+/**
+ * Stable codes of {@link HpkeError}: `HPKE_UNKNOWN_CONFIG` (no key for the ciphertext's config
+ * id), `HPKE_UNSUPPORTED_SUITE` (KEM, KDF or AEAD other than the supported suite), `HPKE_KEY`
+ * (malformed key material), `HPKE_SEAL` and `HPKE_OPEN` (the operation failed, e.g. a wrong key,
+ * info or AAD, or a tampered ciphertext), `HPKE` (anything else).
+ */
+export type HpkeErrorCode =
+  | 'HPKE'
+  | 'HPKE_UNKNOWN_CONFIG'
+  | 'HPKE_UNSUPPORTED_SUITE'
+  | 'HPKE_KEY'
+  | 'HPKE_SEAL'
+  | 'HPKE_OPEN';
+
+/** HPKE sealing or opening failed; `code` says why (see {@link HpkeErrorCode}). */
 export class HpkeError extends ProtocolError {
-  constructor(message: string) {
-    super('HPKE', message);
+  constructor(message: string, code: HpkeErrorCode = 'HPKE') {
+    super(code, message);
   }
 }
 

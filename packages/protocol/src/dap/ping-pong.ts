@@ -1,0 +1,83 @@
+// The ping-pong message framing carried in `VerifyInit.payload`, `VerifyResp.payload` and
+// `VerifyContinue.payload` (draft-irtf-cfrg-vdaf-20 §5.7.1; draft-ietf-ppm-dap-18 §4.5.3).
+import { DecodeError, ParamError } from '../errors.js';
+import { decodeWith, describe, encodeWith, type Codec } from './codec.js';
+
+/** Ping-pong `MessageType` codepoints (draft-irtf-cfrg-vdaf-20 §5.7.1). */
+export const PingPongMessageType = {
+  initialize: 0,
+  continue: 1,
+  finish: 2,
+} as const;
+
+/** A ping-pong `Message` (draft-irtf-cfrg-vdaf-20 §5.7.1); the shares are VDAF-encoded bytes. */
+export type PingPongMessage =
+  | { type: 'initialize'; verifierShare: Uint8Array }
+  | { type: 'continue'; verifierMessage: Uint8Array; verifierShare: Uint8Array }
+  | { type: 'finish'; verifierMessage: Uint8Array };
+
+/** Codec of the ping-pong `Message`. */
+export const pingPongMessageCodec: Codec<PingPongMessage> = {
+  write(w, v) {
+    switch (v.type) {
+      case 'initialize':
+        w.u8(PingPongMessageType.initialize, 'type');
+        w.opaque(v.verifierShare, 4, 'verifier_share');
+        break;
+      case 'continue':
+        w.u8(PingPongMessageType.continue, 'type');
+        w.opaque(v.verifierMessage, 4, 'verifier_message');
+        w.opaque(v.verifierShare, 4, 'verifier_share');
+        break;
+      case 'finish':
+        w.u8(PingPongMessageType.finish, 'type');
+        w.opaque(v.verifierMessage, 4, 'verifier_message');
+        break;
+      default:
+        throw new ParamError(
+          `ping-pong message type: expected initialize, continue or finish, received ${describe((v as { type?: unknown }).type)}`,
+        );
+    }
+  },
+  read(r) {
+    const type = r.u8('type');
+    switch (type) {
+      case PingPongMessageType.initialize:
+        return { type: 'initialize', verifierShare: r.opaque(4, 'verifier_share') };
+      case PingPongMessageType.continue:
+        return {
+          type: 'continue',
+          verifierMessage: r.opaque(4, 'verifier_message'),
+          verifierShare: r.opaque(4, 'verifier_share'),
+        };
+      case PingPongMessageType.finish:
+        return { type: 'finish', verifierMessage: r.opaque(4, 'verifier_message') };
+      default:
+        throw new DecodeError(`${r.what}: unknown message type ${type}`);
+    }
+  },
+};
+
+/**
+ * Encodes a ping-pong message.
+ *
+ * @param message the message
+ * @returns its encoding, to place in a `VerifyInit`, `VerifyResp` or `VerifyContinue` payload
+ * @throws {ParamError} when the type is unknown or a share exceeds 2^32-1 bytes
+ * @example encodePingPongMessage({ type: 'initialize', verifierShare })
+ */
+export function encodePingPongMessage(message: PingPongMessage): Uint8Array {
+  return encodeWith(pingPongMessageCodec, message);
+}
+
+/**
+ * Decodes a ping-pong message.
+ *
+ * @param bytes the payload
+ * @returns the message
+ * @throws {DecodeError} when the payload is not exactly one message
+ * @example decodePingPongMessage(verifyResp.payload).type
+ */
+export function decodePingPongMessage(bytes: Uint8Array): PingPongMessage {
+  return decodeWith(pingPongMessageCodec, bytes, 'PingPongMessage');
+}

@@ -1,0 +1,276 @@
+// Round trips and hostile-input fuzzing of every DAP-18 message codec: a decoder either returns
+// a value that re-encodes to exactly the input, or throws DecodeError; nothing else.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../src/errors.js';
+import * as dap from '../src/dap/index.js';
+import * as arb from './dap-arbitraries.js';
+
+interface Case<T> {
+  name: string;
+  arb: fc.Arbitrary<T>;
+  encode: (v: T) => Uint8Array;
+  decode: (b: Uint8Array) => T;
+}
+
+const c = <T>(
+  name: string,
+  a: fc.Arbitrary<T>,
+  encode: (v: T) => Uint8Array,
+  decode: (b: Uint8Array) => T,
+): Case<unknown> => ({ name, arb: a, encode, decode }) as Case<unknown>;
+
+const vdafConfigCase = c(
+  'VdafConfig',
+  arb.arbVdafConfig,
+  (v) => {
+    const e = dap.encodeVdafConfig(v);
+    const out = new Uint8Array(4 + e.vdafConfiguration.length);
+    new DataView(out.buffer).setUint32(0, e.vdafType);
+    out.set(e.vdafConfiguration, 4);
+    return out;
+  },
+  (b) => {
+    if (b.length < 4) throw new DecodeError('short');
+    return dap.decodeVdafConfig(new DataView(b.buffer, b.byteOffset).getUint32(0), b.subarray(4));
+  },
+);
+
+const cases: Case<unknown>[] = [
+  c('Interval', arb.arbInterval, dap.encodeInterval, dap.decodeInterval),
+  c('HpkeCiphertext', arb.arbCiphertext, dap.encodeHpkeCiphertext, dap.decodeHpkeCiphertext),
+  c('Extension', arb.arbExtension, dap.encodeExtension, dap.decodeExtension),
+  c('HpkeConfig', arb.arbHpkeConfig, dap.encodeHpkeConfig, dap.decodeHpkeConfig),
+  c(
+    'HpkeConfigList',
+    fc.array(arb.arbHpkeConfig, { minLength: 1, maxLength: 3 }),
+    dap.encodeHpkeConfigList,
+    dap.decodeHpkeConfigList,
+  ),
+  vdafConfigCase,
+  c(
+    'TaskConfiguration',
+    arb.arbTaskConfiguration,
+    dap.encodeTaskConfiguration,
+    dap.decodeTaskConfiguration,
+  ),
+  c('ReportMetadata', arb.arbReportMetadata, dap.encodeReportMetadata, dap.decodeReportMetadata),
+  c(
+    'PlaintextInputShare',
+    arb.arbPlaintextInputShare,
+    dap.encodePlaintextInputShare,
+    dap.decodePlaintextInputShare,
+  ),
+  c('Report', arb.arbReport, dap.encodeReport, dap.decodeReport),
+  c(
+    'UploadRequest',
+    fc.array(arb.arbReport, { maxLength: 3 }),
+    dap.encodeUploadRequest,
+    dap.decodeUploadRequest,
+  ),
+  c(
+    'UploadErrors',
+    fc.array(arb.arbUploadStatus, { maxLength: 4 }),
+    dap.encodeUploadErrors,
+    dap.decodeUploadErrors,
+  ),
+  c(
+    'InputShareAad',
+    fc.record({
+      taskId: arb.bytes(32, 32),
+      taskConfiguration: arb.arbTaskConfiguration,
+      reportMetadata: arb.arbReportMetadata,
+      publicShare: arb.bytes(0, 30),
+    }),
+    dap.encodeInputShareAad,
+    dap.decodeInputShareAad,
+  ),
+  c('Query', arb.arbQuery, dap.encodeQuery, dap.decodeQuery),
+  c('BatchSelector', arb.arbBatchSelector, dap.encodeBatchSelector, dap.decodeBatchSelector),
+  c(
+    'AggregationJobInitReq',
+    arb.arbAggregationJobInitReq,
+    dap.encodeAggregationJobInitReq,
+    dap.decodeAggregationJobInitReq,
+  ),
+  c(
+    'AggregationJobResp',
+    fc.array(arb.arbVerifyResp, { maxLength: 4 }),
+    dap.encodeAggregationJobResp,
+    dap.decodeAggregationJobResp,
+  ),
+  c(
+    'AggregationJobContinueReq',
+    arb.arbContinueReq,
+    dap.encodeAggregationJobContinueReq,
+    dap.decodeAggregationJobContinueReq,
+  ),
+  c(
+    'CollectionJobReq',
+    arb.arbCollectionJobReq,
+    dap.encodeCollectionJobReq,
+    dap.decodeCollectionJobReq,
+  ),
+  c(
+    'CollectionJobResp',
+    arb.arbCollectionJobResp,
+    dap.encodeCollectionJobResp,
+    dap.decodeCollectionJobResp,
+  ),
+  c(
+    'AggregateShareReq',
+    arb.arbAggregateShareReq,
+    dap.encodeAggregateShareReq,
+    dap.decodeAggregateShareReq,
+  ),
+  c('AggregateShare', arb.arbCiphertext, dap.encodeAggregateShare, dap.decodeAggregateShare),
+  c(
+    'AggregateShareAad',
+    fc.record({
+      taskId: arb.bytes(32, 32),
+      taskConfiguration: arb.arbTaskConfiguration,
+      collectionJobReq: arb.arbCollectionJobReq.map(dap.encodeCollectionJobReq),
+    }),
+    dap.encodeAggregateShareAad,
+    dap.decodeAggregateShareAad,
+  ),
+  c('PingPongMessage', arb.arbPingPong, dap.encodePingPongMessage, dap.decodePingPongMessage),
+];
+
+/** Decodes hostile bytes: the result must re-encode to the input, or the error is a DecodeError. */
+function decodesStrictly(kase: Case<unknown>, input: Uint8Array): void {
+  let value: unknown;
+  try {
+    value = kase.decode(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(DecodeError);
+    expect((e as DecodeError).code).toBe('DECODE');
+    return;
+  }
+  expect(kase.encode(value)).toEqual(input);
+}
+
+const RUNS = 150;
+
+describe.each(cases)('$name', (kase) => {
+  it('round-trips through encode and decode', () => {
+    fc.assert(
+      fc.property(kase.arb, (v) => {
+        const bytes = kase.encode(v);
+        expect(kase.decode(bytes)).toEqual(v);
+        expect(kase.encode(kase.decode(bytes))).toEqual(bytes);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects or re-encodes random bytes', () => {
+    fc.assert(
+      fc.property(arb.bytes(0, 200), (b) => decodesStrictly(kase, b)),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects every truncation of a valid encoding, or re-encodes it', () => {
+    fc.assert(
+      fc.property(kase.arb, fc.nat(), (v, n) => {
+        const bytes = kase.encode(v);
+        if (bytes.length === 0) return;
+        decodesStrictly(kase, bytes.subarray(0, n % bytes.length));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects or re-encodes a valid encoding with bytes appended', () => {
+    fc.assert(
+      fc.property(kase.arb, arb.bytes(1, 40), (v, extra) => {
+        const bytes = kase.encode(v);
+        const extended = new Uint8Array(bytes.length + extra.length);
+        extended.set(bytes);
+        extended.set(extra, bytes.length);
+        decodesStrictly(kase, extended);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects or re-encodes a valid encoding with one byte changed', () => {
+    fc.assert(
+      fc.property(kase.arb, fc.nat(), arb.u8, (v, at, x) => {
+        const bytes = kase.encode(v).slice();
+        if (bytes.length === 0) return;
+        bytes[at % bytes.length] ^= x | 1;
+        decodesStrictly(kase, bytes);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('length prefixes', () => {
+  it('never allocates from a hostile 4-byte length prefix', () => {
+    // PlaintextInputShare: an empty extension list, then a payload claiming 2^32-1 bytes.
+    const hostile = new Uint8Array([0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    expect(() => dap.decodePlaintextInputShare(hostile)).toThrow(DecodeError);
+  });
+
+  it('rejects a vector shorter than its minimum', () => {
+    // HpkeCiphertext.enc is opaque<1..2^16-1>: a zero length is not a valid encoding.
+    const zeroEnc = new Uint8Array([0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xaa]);
+    expect(() => dap.decodeHpkeCiphertext(zeroEnc)).toThrow(DecodeError);
+    expect(() =>
+      dap.encodeHpkeCiphertext({ configId: 1, enc: new Uint8Array(0), payload: new Uint8Array(1) }),
+    ).toThrow(expect.objectContaining({ code: 'PARAM' }));
+  });
+
+  it('rejects an empty HpkeConfigList on both sides', () => {
+    expect(() => dap.decodeHpkeConfigList(new Uint8Array([0, 0]))).toThrow(DecodeError);
+    expect(() => dap.encodeHpkeConfigList([])).toThrow(expect.objectContaining({ code: 'PARAM' }));
+  });
+});
+
+describe('encoders reject out-of-range values with ParamError', () => {
+  const param = expect.objectContaining({ code: 'PARAM' });
+  it('integers', () => {
+    expect(() => dap.encodeInterval({ start: -1n, duration: 0n })).toThrow(param);
+    expect(() => dap.encodeInterval({ start: 1n << 64n, duration: 0n })).toThrow(param);
+    expect(() =>
+      dap.encodeExtension({ extensionType: 0x10000, extensionData: new Uint8Array(0) }),
+    ).toThrow(param);
+    expect(() =>
+      dap.encodeExtension({ extensionType: 1.5, extensionData: new Uint8Array(0) }),
+    ).toThrow(param);
+  });
+  it('fixed lengths', () => {
+    expect(() =>
+      dap.encodeReportMetadata({ reportId: new Uint8Array(15), time: 0n, publicExtensions: [] }),
+    ).toThrow(param);
+    expect(() =>
+      dap.encodeBatchSelector({
+        batchMode: dap.BatchMode.leader_selected,
+        batchId: new Uint8Array(31),
+      }),
+    ).toThrow(param);
+  });
+  it('URLs that are not printable ASCII', () => {
+    fc.assert(
+      fc.property(arb.arbTaskConfiguration, fc.constantFrom(' ', 'é', '\n', '\u0000'), (t, ch) => {
+        expect(() =>
+          dap.encodeTaskConfiguration({ ...t, leaderAggregatorEndpoint: 'https://a' + ch }),
+        ).toThrow(param);
+      }),
+      { numRuns: 20 },
+    );
+  });
+  it('an AggregateShareReq whose forwarded bytes are not one CollectionJobReq', () => {
+    expect(() =>
+      dap.encodeAggregateShareReq({
+        collectionJobReq: new Uint8Array([1, 0]),
+        batchSelector: { batchMode: dap.BatchMode.leader_selected, batchId: new Uint8Array(32) },
+        reportCount: 0n,
+        checksum: new Uint8Array(32),
+      }),
+    ).toThrow(param);
+  });
+});
