@@ -7,7 +7,7 @@ import { powMod, type FieldParams } from './params.js';
 const MASK64 = (1n << 64n) - 1n;
 
 /** Largest vector length accepted by any kernel (elements); keeps byte sizes below 2^32. */
-export const MAX_LEN = 2 ** 27;
+export const MAX_LEN = 2 ** 26;
 
 /** A `Field` whose vector kernels are left to a backend. */
 export abstract class FieldBase implements Field {

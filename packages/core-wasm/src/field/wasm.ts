@@ -1,6 +1,329 @@
-// Placeholder until the WASM field kernels land.
+// Field64 and Field128 on the AssemblyScript kernels of assembly/field: each call copies its
+// vectors into the arena once, runs one kernel over whole vectors and copies the result out.
 import type { FieldPair } from '../backend.js';
-import { BackendError } from '../errors.js';
-export function wasmFields(_instance: WebAssembly.Instance): FieldPair {
-  throw new BackendError('wasm field kernels not built');
+import type { FieldVec } from '../types.js';
+import { ArithmeticError, BackendError, DecodeError } from '../errors.js';
+import { Arena } from './arena.js';
+import { FieldBase } from './base.js';
+import { FIELD128, FIELD64, type FieldParams } from './params.js';
+import { POLY_MUL_SCHOOLBOOK_MAX } from './ts.js';
+
+/** Status codes of assembly/field/status.ts. */
+const OK = 0;
+const ERR_ZERO = 1;
+const ERR_RANGE = 2;
+
+const MASK64 = (1n << 64n) - 1n;
+
+type Kernel = (...args: (number | bigint)[]) => number;
+
+/** Operations the benchmark can time on data already in linear memory. */
+export type RawKernelOp = 'add' | 'mul' | 'ntt';
+
+/** A field whose vector kernels run in WebAssembly. */
+class WasmField extends FieldBase {
+  readonly backend = 'wasm' as const;
+  private readonly arena: Arena;
+  private readonly k: (name: string) => Kernel;
+  private readonly bytesPer: number;
+  private readonly nInvCache: bigint[] = [];
+
+  constructor(params: FieldParams, exports: WebAssembly.Exports, arena: Arena) {
+    super(params);
+    this.arena = arena;
+    this.bytesPer = params.encodedSize;
+    const prefix = params.words === 1 ? 'f64_' : 'f128_';
+    this.k = (name) => {
+      const f = exports[prefix + name];
+      if (typeof f !== 'function') throw new BackendError(`wasm kernel ${prefix + name} missing`);
+      return f as Kernel;
+    };
+  }
+
+  /** The scalar as kernel arguments: one i64, or low and high i64 for Field128. */
+  private sc(x: bigint): bigint[] {
+    return this.words === 1 ? [x] : [x & MASK64, x >> 64n];
+  }
+
+  private slotValue(): bigint {
+    const a = this.arena;
+    return this.words === 1 ? a.slotWord(0) : a.slotWord(0) | (a.slotWord(1) << 64n);
+  }
+
+  private check(status: number): void {
+    if (status !== OK) throw new BackendError(`wasm kernel: unexpected status ${status}`);
+  }
+
+  private bytes(n: number): number {
+    return n * this.bytesPer;
+  }
+
+  /** Copies `v` into linear memory at byte offset `at`. */
+  private put64(v: FieldVec, at: number): void {
+    this.arena.u64.set(v, at / 8);
+  }
+
+  /** Copies `words` words from byte offset `at` into `out`, or into a new vector. */
+  private take(at: number, words: number, out?: FieldVec): FieldVec {
+    const src = this.arena.u64.subarray(at / 8, at / 8 + words);
+    if (out === undefined) return src.slice();
+    out.set(src);
+    return out;
+  }
+
+  private binary(name: string, a: FieldVec, b: FieldVec, out?: FieldVec): FieldVec {
+    this.pair(a, b);
+    this.outFor(a.length, out);
+    const [pa, pb] = this.arena.layout(a.length * 8, b.length * 8);
+    this.put64(a, pa);
+    this.put64(b, pb);
+    this.check(this.k(name)(pa, pb, pa, a.length / this.words));
+    return this.take(pa, a.length, out);
+  }
+
+  private unary(name: string, a: FieldVec, out: FieldVec | undefined, c: bigint[]): FieldVec {
+    this.vec(a, 'a');
+    this.outFor(a.length, out);
+    const [pa] = this.arena.layout(a.length * 8);
+    this.put64(a, pa);
+    this.check(this.k(name)(pa, ...c, pa, a.length / this.words));
+    return this.take(pa, a.length, out);
+  }
+
+  add(a: FieldVec, b: FieldVec, out?: FieldVec): FieldVec {
+    return this.binary('add', a, b, out);
+  }
+
+  sub(a: FieldVec, b: FieldVec, out?: FieldVec): FieldVec {
+    return this.binary('sub', a, b, out);
+  }
+
+  mul(a: FieldVec, b: FieldVec, out?: FieldVec): FieldVec {
+    return this.binary('mul', a, b, out);
+  }
+
+  neg(a: FieldVec, out?: FieldVec): FieldVec {
+    return this.unary('neg', a, out, []);
+  }
+
+  addScalar(a: FieldVec, c: bigint, out?: FieldVec): FieldVec {
+    return this.unary('add_scalar', a, out, this.sc(this.scalar(c, 'c')));
+  }
+
+  mulScalar(a: FieldVec, c: bigint, out?: FieldVec): FieldVec {
+    return this.unary('mul_scalar', a, out, this.sc(this.scalar(c, 'c')));
+  }
+
+  sum(a: FieldVec): bigint {
+    this.vec(a, 'a');
+    const [pa] = this.arena.layout(a.length * 8);
+    this.put64(a, pa);
+    this.check(this.k('sum')(pa, a.length / this.words, this.arena.slot));
+    return this.slotValue();
+  }
+
+  innerProduct(a: FieldVec, b: FieldVec): bigint {
+    this.pair(a, b);
+    const [pa, pb] = this.arena.layout(a.length * 8, b.length * 8);
+    this.put64(a, pa);
+    this.put64(b, pb);
+    this.check(this.k('inner')(pa, pb, a.length / this.words, this.arena.slot));
+    return this.slotValue();
+  }
+
+  inv(a: FieldVec, out?: FieldVec): FieldVec {
+    this.vec(a, 'a');
+    this.outFor(a.length, out);
+    const [pa, pt] = this.arena.layout(a.length * 8, a.length * 8);
+    this.put64(a, pa);
+    const status = this.k('inv')(pa, pa, a.length / this.words, pt, this.arena.slot);
+    if (status === ERR_ZERO) {
+      throw new ArithmeticError(`a[${this.arena.slotWord(0)}]: expected nonzero, received 0`);
+    }
+    this.check(status);
+    return this.take(pa, a.length, out);
+  }
+
+  powers(x: bigint, n: number): FieldVec {
+    this.scalar(x, 'x');
+    this.count(n, 'n');
+    const [po] = this.arena.layout(n * this.words * 8);
+    this.check(this.k('powers')(...this.sc(x), po, n));
+    return this.take(po, n * this.words);
+  }
+
+  encode(v: FieldVec): Uint8Array {
+    this.vec(v, 'v');
+    // draft-irtf-cfrg-vdaf-20 §6.1.1: little-endian words of a canonical vector are its encoding
+    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
+  }
+
+  decode(bytes: Uint8Array): FieldVec {
+    const n = this.decodeLength(bytes);
+    const [pa] = this.arena.layout(bytes.length);
+    this.arena.u8.set(bytes, pa);
+    const status = this.k('check')(pa, n, this.arena.slot);
+    if (status === ERR_RANGE) {
+      // draft-irtf-cfrg-vdaf-20 §6.1.1: decode_vec rejects x >= MODULUS
+      const i = this.arena.slotWord(0);
+      throw new DecodeError(`bytes: element ${i} expected < p, received a value >= p`);
+    }
+    this.check(status);
+    return this.take(pa, n * this.words);
+  }
+
+  /** Lays out an NTT of size n with `coeffs` zero-padded at the first region. */
+  private nttInput(coeffs: FieldVec, n: number): [number, number] {
+    const [pa, tw] = this.arena.layout(n * this.words * 8, (n / 2) * this.words * 8 + 16);
+    this.arena.u64.fill(0n, pa / 8 + coeffs.length, pa / 8 + n * this.words);
+    this.put64(coeffs, pa);
+    return [pa, tw];
+  }
+
+  ntt(coeffs: FieldVec, n: number): FieldVec {
+    const logn = this.nttArgs(coeffs, n);
+    const [pa, tw] = this.nttInput(coeffs, n);
+    this.check(this.k('ntt')(pa, n, logn, ...this.sc(this.nthRoot(n)), tw));
+    return this.take(pa, n * this.words);
+  }
+
+  nttCoset(coeffs: FieldVec, n: number): FieldVec {
+    const logn = this.nttArgs(coeffs, n);
+    const [pa, tw] = this.nttInput(coeffs, n);
+    // draft-irtf-cfrg-vdaf-20 §6.1.2: set_s evaluates at s * Wn^i, s = nth_root(2n)
+    const w = this.sc(this.nthRoot(n));
+    this.check(this.k('ntt_coset')(pa, n, logn, ...w, ...this.sc(this.nthRoot(2 * n)), tw));
+    return this.take(pa, n * this.words);
+  }
+
+  private nInv(logn: number): bigint {
+    let r = this.nInvCache[logn];
+    if (r === undefined) {
+      r = this.invS(BigInt(2 ** logn) % this.modulus);
+      this.nInvCache[logn] = r;
+    }
+    return r;
+  }
+
+  /** Runs the inverse NTT in place on n elements at `pa`. */
+  private invNttAt(pa: number, n: number, logn: number, tw: number): void {
+    const w = this.sc(this.nthRoot(n));
+    this.check(this.k('inv_ntt')(pa, n, logn, ...w, ...this.sc(this.nInv(logn)), tw));
+  }
+
+  invNtt(evals: FieldVec): FieldVec {
+    const n = this.len(evals);
+    const logn = this.log2(n, 'len(evals)', 2 ** (this.log2Order - 1));
+    const [pa, tw] = this.nttInput(evals, n);
+    this.invNttAt(pa, n, logn, tw);
+    return this.take(pa, n * this.words);
+  }
+
+  polyEval(coeffs: FieldVec, x: bigint): bigint {
+    this.vec(coeffs, 'coeffs');
+    this.scalar(x, 'x');
+    const [pa] = this.arena.layout(coeffs.length * 8);
+    this.put64(coeffs, pa);
+    this.check(this.k('poly_eval')(pa, coeffs.length / this.words, ...this.sc(x), this.arena.slot));
+    return this.slotValue();
+  }
+
+  polyMul(a: FieldVec, b: FieldVec): FieldVec {
+    this.vec(a, 'a');
+    this.vec(b, 'b');
+    const la = a.length / this.words;
+    const lb = b.length / this.words;
+    if (la === 0 || lb === 0) return new BigUint64Array(0);
+    const m = this.count(la + lb - 1, 'len(a) + len(b) - 1');
+    const w = this.words;
+    if (Math.min(la, lb) <= POLY_MUL_SCHOOLBOOK_MAX) {
+      const [pa, pb, po] = this.arena.layout(a.length * 8, b.length * 8, m * w * 8);
+      this.put64(a, pa);
+      this.put64(b, pb);
+      this.check(this.k('poly_mul_school')(pa, la, pb, lb, po));
+      return this.take(po, m * w);
+    }
+
+    // Both factors to evaluations on 2^k >= m points, multiply pointwise, interpolate.
+    const logn = Math.ceil(Math.log2(m));
+    const n = 2 ** logn;
+    const size = n * w * 8;
+    const [pa, pb, tw] = this.arena.layout(size, size, (n / 2) * w * 8 + 16);
+    const u64 = this.arena.u64;
+    u64.fill(0n, pa / 8, (pb + size) / 8);
+    this.put64(a, pa);
+    this.put64(b, pb);
+    const root = this.sc(this.nthRoot(n));
+    this.check(this.k('ntt')(pa, n, logn, ...root, tw));
+    this.check(this.k('ntt')(pb, n, logn, ...root, tw));
+    this.check(this.k('mul')(pa, pb, pa, n));
+    this.invNttAt(pa, n, logn, tw);
+    return this.take(pa, m * w);
+  }
+
+  lagrangeEval(evals: FieldVec, x: bigint): bigint {
+    const n = this.len(evals);
+    const logn = this.log2(n, 'len(evals)', 2 ** (this.log2Order - 1));
+    this.scalar(x, 'x');
+    const [pa] = this.arena.layout(evals.length * 8);
+    this.put64(evals, pa);
+
+    // draft-irtf-cfrg-vdaf-20 §6.1.3.2 Lagrange.poly_eval: factor (-1)^(n-1) / n
+    const f = n % 2 === 0 ? this.negS(this.nInv(logn)) : this.nInv(logn);
+    const w = this.sc(this.nthRoot(n));
+    this.check(this.k('lagrange_eval')(pa, n, ...w, ...this.sc(x), ...this.sc(f), this.arena.slot));
+    return this.slotValue();
+  }
+
+  /**
+   * Internal, for the benchmark: puts `n` elements in linear memory once and returns a function
+   * that runs one raw kernel over them in place, with no staging copies.
+   *
+   * @param op - the kernel.
+   * @param n - elements (a power of two for `ntt`).
+   * @returns a function running the kernel once.
+   */
+  _rawKernel(op: RawKernelOp, n: number): () => void {
+    const words = n * this.words;
+    const [pa, pb, tw] = this.arena.layout(words * 8, words * 8, (n / 2) * this.words * 8 + 16);
+    const u64 = this.arena.u64;
+    for (let i = 0; i < words; i++) {
+      u64[pa / 8 + i] = BigInt(i + 1);
+      u64[pb / 8 + i] = BigInt(3 * i + 7);
+    }
+    const cnt = n;
+    if (op === 'ntt') {
+      const logn = this.log2(n, 'n');
+      const root = this.sc(this.nthRoot(n));
+      const f = this.k('ntt');
+      return () => void f(pa, cnt, logn, ...root, tw);
+    }
+    const f = this.k(op);
+    return () => void f(pa, pb, pa, cnt);
+  }
+}
+
+/**
+ * Field64 and Field128 backed by the compiled `field` module.
+ *
+ * @param instance - an instance of the `field` module (see `src/internal/wasm.ts`).
+ * @returns the two fields; they share one scratch arena in the instance's memory.
+ * @throws {BackendError} when the instance lacks the expected exports or the host is big-endian.
+ */
+export function wasmFields(instance: WebAssembly.Instance): FieldPair {
+  const ex = instance.exports;
+  const memory = ex.memory;
+  const heapBase = ex.heapBase;
+  if (!(memory instanceof WebAssembly.Memory) || typeof heapBase !== 'function') {
+    throw new BackendError('wasm field module: missing memory or heapBase export');
+  }
+  // Limitation: the WASM backend needs a little-endian host, as linear memory is little-endian.
+  if (new Uint8Array(new BigUint64Array([1n]).buffer)[0] !== 1) {
+    throw new BackendError('wasm field module: big-endian hosts are not supported');
+  }
+  const arena = new Arena(memory, (heapBase as () => number)());
+  return {
+    Field64: new WasmField(FIELD64, ex, arena),
+    Field128: new WasmField(FIELD128, ex, arena),
+  };
 }

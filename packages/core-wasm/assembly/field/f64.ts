@@ -1,0 +1,277 @@
+// Field64 kernels (p = 2^64 - 2^32 + 1, draft-irtf-cfrg-vdaf-20 §6.1.4) on vectors in linear
+// memory: one u64 per element, canonical in and out. Multiplication reduces a 128-bit product
+// with the Goldilocks identities 2^64 = 2^32 - 1 and 2^96 = -1 (mod p).
+import { OK, ERR_ZERO, ERR_RANGE } from './status';
+import { rev32 } from './bits';
+
+const P: u64 = 0xffffffff00000001;
+/** 2^64 mod p. */
+const EPS: u64 = 0xffffffff;
+const M32: u64 = 0xffffffff;
+
+@inline export function add64(a: u64, b: u64): u64 {
+  let s = a + b;
+  // A carry out of 2^64 is worth 2^64 - p = EPS.
+  s = select<u64>(s + EPS, s, s < a);
+  return select<u64>(s - P, s, s >= P);
+}
+
+@inline export function sub64(a: u64, b: u64): u64 {
+  const d = a - b;
+  // A borrow wrapped by 2^64; adding p instead means subtracting EPS.
+  return select<u64>(d - EPS, d, a < b);
+}
+
+@inline export function neg64(a: u64): u64 {
+  return select<u64>(P - a, 0, a != 0);
+}
+
+/** (hi * 2^64 + lo) mod p. */
+@inline export function reduce64(lo: u64, hi: u64): u64 {
+  const hh = hi >> 32;
+  const hl = hi & M32;
+  // hh * 2^96 = -hh.
+  let t = lo - hh;
+  t = select<u64>(t - EPS, t, lo < hh);
+  // hl * 2^64 = hl * (2^32 - 1), which fits in 64 bits.
+  const u = (hl << 32) - hl;
+  let r = t + u;
+  r = select<u64>(r + EPS, r, r < u);
+  return select<u64>(r - P, r, r >= P);
+}
+
+@inline export function mul64(a: u64, b: u64): u64 {
+  const al = a & M32;
+  const ah = a >> 32;
+  const bl = b & M32;
+  const bh = b >> 32;
+  const ll = al * bl;
+  const lh = al * bh;
+  const hl = ah * bl;
+  const hh = ah * bh;
+  // Sum of the 32-bit column at 2^32: fits in 34 bits.
+  const mid = (ll >> 32) + (lh & M32) + (hl & M32);
+  const lo = (ll & M32) | (mid << 32);
+  const hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+  return reduce64(lo, hi);
+}
+
+export function pow64(x: u64, e: u64): u64 {
+  let r: u64 = 1;
+  while (e != 0) {
+    if (e & 1) r = mul64(r, x);
+    x = mul64(x, x);
+    e >>= 1;
+  }
+  return r;
+}
+
+export function f64_add(a: usize, b: usize, out: usize, n: u32): i32 {
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, b += 8, out += 8) store<u64>(out, add64(load<u64>(a), load<u64>(b)));
+  return OK;
+}
+
+export function f64_sub(a: usize, b: usize, out: usize, n: u32): i32 {
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, b += 8, out += 8) store<u64>(out, sub64(load<u64>(a), load<u64>(b)));
+  return OK;
+}
+
+export function f64_mul(a: usize, b: usize, out: usize, n: u32): i32 {
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, b += 8, out += 8) store<u64>(out, mul64(load<u64>(a), load<u64>(b)));
+  return OK;
+}
+
+export function f64_neg(a: usize, out: usize, n: u32): i32 {
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, out += 8) store<u64>(out, neg64(load<u64>(a)));
+  return OK;
+}
+
+export function f64_add_scalar(a: usize, c: u64, out: usize, n: u32): i32 {
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, out += 8) store<u64>(out, add64(load<u64>(a), c));
+  return OK;
+}
+
+export function f64_mul_scalar(a: usize, c: u64, out: usize, n: u32): i32 {
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, out += 8) store<u64>(out, mul64(load<u64>(a), c));
+  return OK;
+}
+
+/** Writes the sum of the n elements at a to res. */
+export function f64_sum(a: usize, n: u32, res: usize): i32 {
+  let s: u64 = 0;
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8) s = add64(s, load<u64>(a));
+  store<u64>(res, s);
+  return OK;
+}
+
+/** Writes sum a[i] * b[i] to res. */
+export function f64_inner(a: usize, b: usize, n: u32, res: usize): i32 {
+  let s: u64 = 0;
+  const end = a + (<usize>n << 3);
+  for (; a < end; a += 8, b += 8) s = add64(s, mul64(load<u64>(a), load<u64>(b)));
+  store<u64>(res, s);
+  return OK;
+}
+
+/**
+ * Batch inversion by Montgomery's trick; tmp holds n words. On a zero element writes its index
+ * to res and returns ERR_ZERO, leaving out partly written.
+ */
+export function f64_inv(a: usize, out: usize, n: u32, tmp: usize, res: usize): i32 {
+  let acc: u64 = 1;
+  for (let i: u32 = 0; i < n; i++) {
+    const x = load<u64>(a + (<usize>i << 3));
+    if (x == 0) {
+      store<u64>(res, <u64>i);
+      return ERR_ZERO;
+    }
+    store<u64>(tmp + (<usize>i << 3), acc);
+    acc = mul64(acc, x);
+  }
+  // Fermat: acc^(p-2) is the inverse of the product of all elements.
+  let t = pow64(acc, P - 2);
+  for (let i = <i32>n - 1; i >= 0; i--) {
+    const x = load<u64>(a + (<usize>i << 3));
+    store<u64>(out + (<usize>i << 3), mul64(t, load<u64>(tmp + (<usize>i << 3))));
+    t = mul64(t, x);
+  }
+  return OK;
+}
+
+export function f64_powers(x: u64, out: usize, n: u32): i32 {
+  let acc: u64 = 1;
+  const end = out + (<usize>n << 3);
+  for (; out < end; out += 8) {
+    store<u64>(out, acc);
+    acc = mul64(acc, x);
+  }
+  return OK;
+}
+
+/** Checks that every word is < p; on failure writes the first bad index to res. */
+export function f64_check(a: usize, n: u32, res: usize): i32 {
+  for (let i: u32 = 0; i < n; i++) {
+    if (load<u64>(a + (<usize>i << 3)) >= P) {
+      store<u64>(res, <u64>i);
+      return ERR_RANGE;
+    }
+  }
+  return OK;
+}
+
+/** tw[j] = w^j for j < half. */
+function twiddles64(w: u64, tw: usize, half: u32): void {
+  let acc: u64 = 1;
+  for (let j: u32 = 0; j < half; j++) {
+    store<u64>(tw + (<usize>j << 3), acc);
+    acc = mul64(acc, w);
+  }
+}
+
+function bitReverse64(a: usize, n: u32, logn: u32): void {
+  if (logn == 0) return;
+  for (let i: u32 = 0; i < n; i++) {
+    const j = rev32(i) >> (32 - logn);
+    if (i < j) {
+      const pi = a + (<usize>i << 3);
+      const pj = a + (<usize>j << 3);
+      const t = load<u64>(pi);
+      store<u64>(pi, load<u64>(pj));
+      store<u64>(pj, t);
+    }
+  }
+}
+
+/** In-place DFT with root w of order n = 2^logn, natural order in and out; tw: n/2 words. */
+export function f64_ntt(a: usize, n: u32, logn: u32, w: u64, tw: usize): i32 {
+  bitReverse64(a, n, logn);
+  twiddles64(w, tw, n >> 1);
+  for (let len: u32 = 2, s: u32 = logn - 1; len <= n; len <<= 1, s--) {
+    const half = len >> 1;
+    for (let i: u32 = 0; i < n; i += len) {
+      const base = a + (<usize>i << 3);
+      for (let j: u32 = 0; j < half; j++) {
+        const pu = base + (<usize>j << 3);
+        const pv = pu + (<usize>half << 3);
+        const u = load<u64>(pu);
+        const v = mul64(load<u64>(pv), load<u64>(tw + (<usize>(j << s) << 3)));
+        store<u64>(pu, add64(u, v));
+        store<u64>(pv, sub64(u, v));
+      }
+    }
+  }
+  return OK;
+}
+
+/** Multiplies a[i] by s^i, then the DFT: evaluations on the coset s * <w>. */
+export function f64_ntt_coset(a: usize, n: u32, logn: u32, w: u64, s: u64, tw: usize): i32 {
+  let acc: u64 = 1;
+  for (let i: u32 = 0; i < n; i++) {
+    const pi = a + (<usize>i << 3);
+    store<u64>(pi, mul64(load<u64>(pi), acc));
+    acc = mul64(acc, s);
+  }
+  return f64_ntt(a, n, logn, w, tw);
+}
+
+/** Inverse DFT: the DFT with w read at indices n - k, scaled by nInv = 1/n. */
+export function f64_inv_ntt(a: usize, n: u32, logn: u32, w: u64, nInv: u64, tw: usize): i32 {
+  f64_ntt(a, n, logn, w, tw);
+  for (let i: u32 = 1, j: u32 = n - 1; i < j; i++, j--) {
+    const pi = a + (<usize>i << 3);
+    const pj = a + (<usize>j << 3);
+    const t = load<u64>(pi);
+    store<u64>(pi, load<u64>(pj));
+    store<u64>(pj, t);
+  }
+  f64_mul_scalar(a, nInv, a, n);
+  return OK;
+}
+
+/** Horner evaluation of the n coefficients at a (lowest degree first) at x; result to res. */
+export function f64_poly_eval(a: usize, n: u32, x: u64, res: usize): i32 {
+  let r: u64 = 0;
+  for (let i = <i32>n - 1; i >= 0; i--) r = add64(mul64(r, x), load<u64>(a + (<usize>i << 3)));
+  store<u64>(res, r);
+  return OK;
+}
+
+/** Schoolbook product of a (la terms) and b (lb terms) into out (la + lb - 1 terms). */
+export function f64_poly_mul_school(a: usize, la: u32, b: usize, lb: u32, out: usize): i32 {
+  const m = la + lb - 1;
+  for (let k: u32 = 0; k < m; k++) store<u64>(out + (<usize>k << 3), 0);
+  for (let i: u32 = 0; i < la; i++) {
+    const x = load<u64>(a + (<usize>i << 3));
+    for (let j: u32 = 0; j < lb; j++) {
+      const po = out + (<usize>(i + j) << 3);
+      store<u64>(po, add64(load<u64>(po), mul64(x, load<u64>(b + (<usize>j << 3)))));
+    }
+  }
+  return OK;
+}
+
+/**
+ * Value at x of the polynomial with values a[i] at w^i (n a power of two), by the
+ * division-free form of the barycentric formula; nInvSigned = (-1)^(n-1) / n.
+ */
+export function f64_lagrange_eval(a: usize, n: u32, w: u64, x: u64, nInvSigned: u64, res: usize): i32 {
+  let node: u64 = 1;
+  let k: u64 = 1;
+  let u = load<u64>(a);
+  let d = sub64(node, x);
+  for (let i: u32 = 1; i < n; i++) {
+    k = mul64(k, d);
+    node = mul64(node, w);
+    d = sub64(node, x);
+    u = add64(mul64(u, d), mul64(mul64(k, node), load<u64>(a + (<usize>i << 3))));
+  }
+  store<u64>(res, mul64(u, nInvSigned));
+  return OK;
+}
