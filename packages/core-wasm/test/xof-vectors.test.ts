@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { XofKernels } from '../src/backend.js';
 import type { Field } from '../src/types.js';
 import { instanceSync } from '../src/internal/wasm.js';
+import { tsFields } from '../src/field/ts.js';
 import { tsXof } from '../src/xof/ts.js';
 import { wasmXof } from '../src/xof/wasm.js';
 
@@ -90,5 +91,18 @@ describe.each(backends)('XofTurboShake128 official vector (%s)', (_name, x) => {
     const ts = x.turboShake128(1);
     for (const part of m) ts.absorb(part);
     expect(hex(ts.squeeze(32))).toBe(vector.derived_seed);
+  });
+
+  it('samples into the real Field objects of the twin', () => {
+    const F = tsFields.Field128;
+    const v = x.expandIntoVec(F, seed, dst, binder, vector.length);
+    expect(hex(F.encode(v))).toBe(vector.expanded_vec_field128);
+    expect(F.toBigInts(v)).toEqual(F.toBigInts(F.decode(bytes(vector.expanded_vec_field128))));
+
+    // No Field64 candidate in these 640 bytes is >= p either, so they re-encode to the stream.
+    const G = tsFields.Field64;
+    const w = x.xof(seed, dst, binder).nextVec(G, 80);
+    expect(G.decode(G.encode(w))).toEqual(w);
+    expect(hex(G.encode(w))).toBe(vector.expanded_vec_field128);
   });
 });
