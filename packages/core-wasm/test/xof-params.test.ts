@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { XofKernels } from '../src/backend.js';
-import { ParamError } from '../src/errors.js';
+import { BackendError, ParamError } from '../src/errors.js';
 import type { Field } from '../src/types.js';
 import { instanceSync } from '../src/internal/wasm.js';
 import { tsXof } from '../src/xof/ts.js';
@@ -142,5 +142,14 @@ describe.each(backends)('XOF hostile parameters (%s)', (_name, x) => {
       }),
       { numRuns: 200, seed: 0x5eed },
     );
+  });
+});
+
+describe('wasmXof on a foreign instance', () => {
+  it('throws BackendError when the kernels are missing', () => {
+    const empty = new WebAssembly.Instance(
+      new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])),
+    );
+    expect(() => wasmXof(empty)).toThrow(BackendError);
   });
 });
