@@ -1,4 +1,4 @@
-// Streaming TurboSHAKE128 (RFC 9861 §2.1): a sponge on Keccak-p[1600, 12] with rate 168 and a
+// Streaming TurboSHAKE128 (RFC 9861 §2.2): a sponge on Keccak-p[1600, 12] with rate 168 and a
 // domain byte D in 0x01..0x7f. The whole stream state lives in a caller-owned context of
 // TS_CTX_SIZE bytes, so any number of streams can coexist; nothing here is global.
 import { keccakP1600x12 } from './keccak';
@@ -6,7 +6,7 @@ import { keccakP1600x12 } from './keccak';
 /** Bytes of a TurboSHAKE128 context: 200 state bytes, the position, D, the phase, scratch. */
 export const TS_CTX_SIZE: usize = 256;
 
-/** Rate in bytes: 1344 bits (RFC 9861 §2.1). */
+/** Rate in bytes: 1344 bits (RFC 9861 §2.2). */
 export const TS_RATE: usize = 168;
 
 // Context layout. Absorbing: POS < 168 is where the next message byte goes (a full block is
@@ -73,7 +73,7 @@ export function tsAbsorb(ctx: usize, ptr: usize, len: usize): void {
 
 /**
  * Ends absorbing if it has not ended: XORs D after the message and 0x80 into the last rate
- * byte, then permutes (RFC 9861 §2.1, the pad10*1 rule with D as its first bit).
+ * byte, then permutes (RFC 9861 §2.2, the pad10*1 rule with D as its first bit).
  *
  * @param ctx - a started context.
  */

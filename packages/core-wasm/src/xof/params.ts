@@ -3,7 +3,7 @@
 import type { Field } from '../types.js';
 import { ParamError } from '../errors.js';
 
-/** TurboSHAKE128 rate in bytes: 1344 bits (RFC 9861 §2.1). */
+/** TurboSHAKE128 rate in bytes: 1344 bits (RFC 9861 §2.2). */
 export const RATE = 168;
 
 /** Domain separation byte of XofTurboShake128 (draft-irtf-cfrg-vdaf-20 §6.2.1). */

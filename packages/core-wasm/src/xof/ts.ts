@@ -28,7 +28,7 @@ class TsTurboShake128 implements TurboShake128 {
 
   constructor(domain: number) {
     checkDomain(domain);
-    // RFC 9861 §2.1: Keccak-p[1600, 12 rounds], rate 168, domain byte D.
+    // RFC 9861 §2.2: Keccak-p[1600, 12 rounds], rate 168; D checked as RFC 9861 §2.1 asks.
     this.sponge = turboshake128.create({ D: domain });
   }
 
@@ -53,6 +53,7 @@ class TsTurboShake128 implements TurboShake128 {
   }
 
   private fill(out: Uint8Array): void {
+    // Spec: RFC 9861 §2.1 asks for L > 0; a 0-byte squeeze returns nothing but ends absorbing.
     this.squeezing = true;
     if (out.length > 0) this.sponge.xofInto(out);
   }

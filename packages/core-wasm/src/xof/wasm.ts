@@ -182,7 +182,7 @@ class WasmTurboShake128 implements TurboShake128 {
     this.a = a;
     this.saved = new Uint8Array(a.ctxSize);
     a.activate(this);
-    // RFC 9861 §2.1: Keccak-p[1600, 12 rounds], rate 168, domain byte D.
+    // RFC 9861 §2.2: Keccak-p[1600, 12 rounds], rate 168; D checked as RFC 9861 §2.1 asks.
     check(a.k.init(a.slot, domain));
   }
 
@@ -227,6 +227,7 @@ class WasmTurboShake128 implements TurboShake128 {
   }
 
   private fill(out: Uint8Array): void {
+    // Spec: RFC 9861 §2.1 asks for L > 0; a 0-byte squeeze returns nothing but ends absorbing.
     const a = this.a;
     a.ensure(Math.min(out.length, CHUNK));
     a.activate(this);
