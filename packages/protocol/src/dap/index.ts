@@ -15,3 +15,5 @@ export * from './time.js';
 export { Reader, Writer, encodeWith, decodeWith, restCodec, type Codec } from './codec.js';
 export type { HpkeErrorCode } from '../errors.js';
 export * from './ping-pong.js';
+export * from './hpke.js';
+export * from './seal.js';

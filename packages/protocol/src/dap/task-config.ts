@@ -1,7 +1,14 @@
 // DAP-18 task configuration (draft-ietf-ppm-dap-18 §4.2): `TaskConfiguration`, its task
 // extensions, and the `task_interval` extension (§4.2.3).
 import { ParamError } from '../errors.js';
-import { extensionCodec, intervalCodec, urlCodec, type Extension, type Interval } from './basic.js';
+import {
+  ReportError,
+  extensionCodec,
+  intervalCodec,
+  urlCodec,
+  type Extension,
+  type Interval,
+} from './basic.js';
 import { decodeWith, encodeWith, type Codec } from './codec.js';
 import { decodeVdafConfig, encodeVdafConfig, type VdafConfig } from './vdaf-config.js';
 
@@ -165,6 +172,32 @@ export function taskInterval(config: TaskConfiguration): Interval | undefined {
   return ext === undefined
     ? undefined
     : decodeWith(intervalCodec, ext.extensionData, 'TaskIntervalTaskExtension');
+}
+
+/**
+ * The report error for a report time outside the task's `task_interval`, if any. At upload the
+ * Leader drops such a report with `report_dropped` (draft-ietf-ppm-dap-18 §4.4.2.2); at
+ * aggregation it is `task_not_started` before the interval and `task_expired` after it
+ * (§4.5.3.4). Intervals are half-open (§4.1.1).
+ *
+ * @param config the task configuration
+ * @param time the report's time in `time_precision` units
+ * @param phase `'upload'` or `'aggregation'`
+ * @returns the `ReportError` code, or undefined when the time is inside (or no interval is set)
+ * @throws {DecodeError} when the `task_interval` extension does not decode
+ * @example taskIntervalReportError(config, report.reportMetadata.time, 'aggregation')
+ */
+export function taskIntervalReportError(
+  config: TaskConfiguration,
+  time: bigint,
+  phase: 'upload' | 'aggregation',
+): number | undefined {
+  const interval = taskInterval(config);
+  if (interval === undefined) return undefined;
+  const end = interval.start + interval.duration;
+  if (time >= interval.start && time < end) return undefined;
+  if (phase === 'upload') return ReportError.report_dropped;
+  return time < interval.start ? ReportError.task_not_started : ReportError.task_expired;
 }
 
 /**
