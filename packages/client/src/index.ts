@@ -1,2 +1,59 @@
-// Public API of @private-measurement/client.
-export {};
+// Public API of @private-measurement/client: the W3C Attribution API with its on-device privacy
+// budget, stores, report encoders, explainability and the conformance runner.
+export { AttributionClient } from './client.js';
+export type {
+  AttributionClientOptions,
+  AttributionConversionResult,
+  CallerContext,
+} from './client.js';
+export {
+  DEFAULT_ATTRIBUTION_CONFIG,
+  DEFAULT_DAP_ATTRIBUTION_CODEPOINTS,
+  MAX_EPSILON,
+  MAX_UNSIGNED_LONG,
+  resolveConfig,
+} from './config.js';
+export type {
+  AggregationServiceConfig,
+  AggregatorEndpoint,
+  AttributionAggregationProtocol,
+  AttributionConfig,
+  DapAttributionCodepoints,
+} from './config.js';
+export type {
+  AttributionConversionOptions,
+  AttributionImpressionOptions,
+} from './internal/options.js';
+export {
+  AttributionRangeError,
+  AttributionReferenceError,
+  AttributionTypeError,
+  ClientError,
+  ConfigError,
+  ReportError,
+  StorageError,
+  UploadError,
+  siteSyntaxError,
+} from './errors.js';
+export { fairlyAllocateCredit } from './credit.js';
+export { defaultRegistrableDomain, parseSite } from './site.js';
+export type { RegistrableDomainFn } from './site.js';
+export { describePrivacy } from './explain.js';
+export type { LedgerSiteEpoch, LedgerView } from './ledger.js';
+export { ClearTextReportEncoder, decodeClearTextReport } from './report/encoder.js';
+export type { ReportEncoder, ReportRequest } from './report/encoder.js';
+export { MemoryStore } from './store/memory.js';
+export { IndexedDbStore } from './store/indexeddb.js';
+export type {
+  AttributionStore,
+  BudgetKind,
+  BudgetRecord,
+  ChangeSet,
+  LedgerEntry,
+  ReportOutcome,
+  StateMeta,
+  StoredImpression,
+  StoredState,
+} from './store/types.js';
+export { runE2eCase } from './conformance.js';
+export type { E2eConfig, E2eResult } from './conformance.js';
