@@ -135,6 +135,17 @@ export function xofPrefix(seed: Uint8Array, dst: Uint8Array): Uint8Array {
  * @throws {ParamError} unless the field has 8- or 16-byte elements and a modulus that fits them.
  */
 export function sampledField(field: Field): SampledField {
+  // The cached parameters stand while the field's constants are the ones they came from.
+  const hit = field !== null && typeof field === 'object' ? cache.get(field) : undefined;
+  if (
+    hit !== undefined &&
+    hit.modulus === field.modulus &&
+    hit.size === field.encodedSize &&
+    hit.words === field.words
+  ) {
+    return hit;
+  }
+
   const size = (field as Partial<Field> | null)?.encodedSize;
   const words = field?.words;
   const modulus = field?.modulus;
@@ -147,8 +158,12 @@ export function sampledField(field: Field): SampledField {
 
   // draft-irtf-cfrg-vdaf-20 §6.2: m = next_power_of_2(p) - 1.
   const mask = (1n << BigInt((modulus - 1n).toString(2).length)) - 1n;
-  return { size, words, modulus, mask };
+  const out = { size, words, modulus, mask };
+  cache.set(field, out);
+  return out;
 }
+
+const cache = new WeakMap<object, SampledField>();
 
 function typeName(x: unknown): string {
   if (x === null) return 'null';

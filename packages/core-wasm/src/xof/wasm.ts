@@ -76,16 +76,23 @@ interface KernelField {
   mHi: bigint;
 }
 
+const kernelFields = new WeakMap<SampledField, KernelField>();
+
 function kernelField(field: Field): KernelField {
   const f = sampledField(field);
-  const i64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-  return {
-    f,
-    pLo: i64(f.modulus & WORD),
-    pHi: i64(f.modulus >> 64n),
-    mLo: i64(f.mask & WORD),
-    mHi: i64(f.mask >> 64n),
-  };
+  let kf = kernelFields.get(f);
+  if (kf === undefined) {
+    const i64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+    kf = {
+      f,
+      pLo: i64(f.modulus & WORD),
+      pHi: i64(f.modulus >> 64n),
+      mLo: i64(f.mask & WORD),
+      mHi: i64(f.mask >> 64n),
+    };
+    kernelFields.set(f, kf);
+  }
+  return kf;
 }
 
 function check(status: number): void {
@@ -162,11 +169,15 @@ class Arena {
   /** Makes `s` the resident stream, saving the context of the one it replaces. */
   activate(s: WasmTurboShake128): void {
     if (this.resident === s) return;
-    const mem = this.bytes();
-    if (this.resident !== null) {
-      this.resident.saved.set(mem.subarray(this.slot, this.slot + this.ctxSize));
+    this.claim(s);
+    this.bytes().set(s.saved, this.slot);
+  }
+
+  /** Makes `s` resident without loading its context (the caller initialises the slot). */
+  claim(s: WasmTurboShake128): void {
+    if (this.resident !== null && this.resident !== s) {
+      this.resident.saved.set(this.bytes().subarray(this.slot, this.slot + this.ctxSize));
     }
-    mem.set(s.saved, this.slot);
     this.resident = s;
   }
 }
@@ -181,9 +192,23 @@ class WasmTurboShake128 implements TurboShake128 {
     checkDomain(domain);
     this.a = a;
     this.saved = new Uint8Array(a.ctxSize);
-    a.activate(this);
+    a.claim(this);
     // RFC 9861 §2.2: Keccak-p[1600, 12 rounds], rate 168; D checked as RFC 9861 §2.1 asks.
     check(a.k.init(a.slot, domain));
+  }
+
+  /** Absorbs the framed XofTurboShake128 message (prefix, then binder) in one call. */
+  absorbFramed(seed: Uint8Array, dst: Uint8Array, binder: Uint8Array): void {
+    const a = this.a;
+    const len = 3 + dst.length + seed.length + binder.length;
+    if (len > CHUNK) {
+      this.absorb(xofPrefix(seed, dst)).absorb(binder);
+      return;
+    }
+    a.ensure(len);
+    a.activate(this);
+    stageMessage(a, seed, dst, binder);
+    check(a.k.absorb(a.slot, a.scratch, len));
   }
 
   absorb(data: Uint8Array): this {
@@ -250,7 +275,7 @@ class WasmXofTurboShake128 implements Xof {
 
     // draft-irtf-cfrg-vdaf-20 §6.2.1: M = len(dst) || dst || len(seed) || seed || binder, D = 1.
     this.stream = new WasmTurboShake128(a, XOF_DOMAIN);
-    this.stream.absorb(xofPrefix(seed, dst)).absorb(binder);
+    this.stream.absorbFramed(seed, dst, binder);
   }
 
   next(n: number): Uint8Array {
@@ -265,13 +290,21 @@ class WasmXofTurboShake128 implements Xof {
   }
 }
 
-/** Writes the framed XofTurboShake128 message to scratch; returns its length. */
-function stageMessage(a: Arena, seed: Uint8Array, dst: Uint8Array, binder: Uint8Array): number {
-  const prefix = xofPrefix(seed, dst);
+/**
+ * Writes the framed XofTurboShake128 message to scratch, as `xofPrefix` frames it, followed
+ * by the binder; the caller has made room for it.
+ */
+function stageMessage(a: Arena, seed: Uint8Array, dst: Uint8Array, binder: Uint8Array): void {
   const mem = a.bytes();
-  mem.set(prefix, a.scratch);
-  mem.set(binder, a.scratch + prefix.length);
-  return prefix.length + binder.length;
+  const at = a.scratch;
+
+  // draft-irtf-cfrg-vdaf-20 §6.2.1: to_le_bytes(len(dst), 2) || dst || to_le_bytes(len(seed), 1) || seed || binder.
+  mem[at] = dst.length & 0xff;
+  mem[at + 1] = dst.length >>> 8;
+  mem.set(dst, at + 2);
+  mem[at + 2 + dst.length] = seed.length;
+  mem.set(seed, at + 3 + dst.length);
+  mem.set(binder, at + 3 + dst.length + seed.length);
 }
 
 /**
