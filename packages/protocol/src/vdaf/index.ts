@@ -32,3 +32,16 @@ export { countCircuit, sumCircuit } from './circuits/count-sum.js';
 export { histogramCircuit, multihotCountVecCircuit, sumVecCircuit } from './circuits/vector.js';
 export { l1BoundSumCircuit } from './circuits/l1-bound-sum.js';
 export { rangeCheckWires } from './circuits/parallel-range.js';
+export {
+  pingPongHelperContinued,
+  pingPongHelperInit,
+  pingPongLeaderContinued,
+  pingPongLeaderInit,
+  type PingPongState,
+} from './ping-pong.js';
+export {
+  chunkLengthForMeasLen,
+  parallelSumProofLen,
+  recommendedChunkLength,
+  type ChunkedVariant,
+} from './chunk-length.js';

@@ -1,6 +1,8 @@
 // Runner for the official VDAF test-vector files (draft-irtf-cfrg-vdaf-20 Appendix C schema):
 // builds the Prio3 instance from the file's name and parameters, replays every listed
 // operation and compares each output with the file. Used by the tests and by `pm-vectors`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Backend, BackendKind, FieldVec } from '@private-measurement/core-wasm';
 import { ProtocolError } from '../errors.js';
 import { PolyEval } from './gadgets.js';
@@ -348,4 +350,49 @@ export function runVectorFile(
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return { status: 'failed', detail: `${step}: ${msg}`, failureCodes };
   }
+}
+
+/**
+ * Runs vector files of a directory through the given backends, printing one line per file
+ * (PASS, FAIL or SKIP) and a last line `N passed, M failed`: the `pm-vectors` contract.
+ *
+ * @param dir - the directory.
+ * @param names - file names in it, in the order to run them.
+ * @param backends - backends every file must pass on.
+ * @param print - receives each output line.
+ * @returns the counts.
+ */
+export function runVectorDir(
+  dir: string,
+  names: readonly string[],
+  backends: readonly BackendKind[],
+  print: (line: string) => void,
+): { passed: number; failed: number; skipped: number } {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const name of names) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch (e) {
+      failed++;
+      print(`FAIL ${name}: cannot read: ${(e as Error).message}`);
+      continue;
+    }
+    const results = backends.map((k) => ({ k, r: runVectorFile(name, text, k) }));
+    const bad = results.filter(({ r }) => r.status !== 'passed');
+    if (results.every(({ r }) => r.status === 'skipped')) {
+      skipped++;
+      print(`SKIP ${name}: ${results[0].r.detail}`);
+    } else if (bad.length > 0) {
+      failed++;
+      print(`FAIL ${name}: ${bad.map(({ k, r }) => `[${k}] ${r.detail}`).join('; ')}`);
+    } else {
+      passed++;
+      print(`PASS ${name} (${backends.join(', ')}; ${results[0].r.detail})`);
+    }
+  }
+  print(`${passed} passed, ${failed} failed`);
+  return { passed, failed, skipped };
 }

@@ -1,0 +1,201 @@
+// The ping-pong topology of draft-irtf-cfrg-vdaf-20 §5.7.1 for two aggregators, over encoded
+// messages: the Leader initialises, the Helper answers, each side reaches Finished or Rejected.
+import { DecodeError, ParamError, ProtocolError, VerifyError } from '../errors.js';
+import type { FieldVec } from '@private-measurement/core-wasm';
+import type { Prio3, Prio3VerifierShare, Prio3VerifyState } from './prio3.js';
+import { concatBytes } from './internal/vec.js';
+
+/** Ping-pong message types (draft-irtf-cfrg-vdaf-20 §5.7.1). */
+const INITIALIZE = 0;
+const CONTINUE = 1;
+const FINISH = 2;
+
+/** A state of the verification state machine (draft-irtf-cfrg-vdaf-20 Appendix B). */
+export type PingPongState =
+  | { kind: 'continued'; verifyState: Prio3VerifyState; round: number; outbound: Uint8Array }
+  | { kind: 'finished'; outShare: FieldVec }
+  | { kind: 'finishedWithOutbound'; outShare: FieldVec; outbound: Uint8Array }
+  | { kind: 'rejected'; error: ProtocolError };
+
+type AnyPrio3 = Prio3<unknown, unknown>;
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n);
+  return b;
+}
+
+/** Encodes a ping-pong Message: type byte, then 4-byte-length-prefixed fields. */
+function encodeMessage(type: number, items: readonly Uint8Array[]): Uint8Array {
+  return concatBytes([Uint8Array.of(type), ...items.flatMap((i) => [u32(i.length), i])]);
+}
+
+/** Decodes a ping-pong Message; throws `DecodeError` on bad type, truncation or trailing bytes. */
+function decodeMessage(bytes: Uint8Array): { type: number; items: Uint8Array[] } {
+  if (bytes.length < 1) throw new DecodeError('message: expected at least 1 byte, received 0');
+  const type = bytes[0];
+  const count = type === INITIALIZE ? 1 : type === CONTINUE ? 2 : type === FINISH ? 1 : -1;
+  if (count < 0) throw new DecodeError(`message: expected type 0, 1 or 2, received ${type}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const items: Uint8Array[] = [];
+  let off = 1;
+  for (let i = 0; i < count; i++) {
+    if (off + 4 > bytes.length) throw new DecodeError('message: truncated length prefix');
+    const n = dv.getUint32(off);
+    off += 4;
+    if (off + n > bytes.length) throw new DecodeError(`message: field ${i} truncated`);
+    items.push(bytes.slice(off, off + n));
+    off += n;
+  }
+  if (off !== bytes.length) throw new DecodeError('message: trailing bytes');
+  return { type, items };
+}
+
+function checkTwoShares(vdaf: AnyPrio3): void {
+  if (vdaf.shares !== 2) {
+    throw new ParamError(`vdaf.shares: expected 2 for ping-pong, received ${vdaf.shares}`);
+  }
+}
+
+function rejected(e: unknown): PingPongState {
+  if (e instanceof ProtocolError) return { kind: 'rejected', error: e };
+  throw e;
+}
+
+/** Combines both verifier shares, finishes this side and builds the outbound message. */
+function transition(
+  vdaf: AnyPrio3,
+  ctx: Uint8Array,
+  shares: Prio3VerifierShare[],
+  state: Prio3VerifyState,
+): PingPongState {
+  const message = vdaf.verifierSharesToMessage(ctx, shares);
+  const encoded = vdaf.encodeVerifierMessage(message);
+  const outShare = vdaf.verifyNext(ctx, state, message);
+  // Prio3 has one round, so the transition always finishes (draft-20 §5.7.1).
+  return { kind: 'finishedWithOutbound', outShare, outbound: encodeMessage(FINISH, [encoded]) };
+}
+
+/**
+ * The Leader's first step (draft-irtf-cfrg-vdaf-20 §5.7.1, ping_pong_leader_init).
+ *
+ * @param vdaf - a two-share Prio3 instance.
+ * @param verifyKey - 32-byte verification key.
+ * @param ctx - application context string.
+ * @param nonce - report nonce.
+ * @param publicShare - encoded public share.
+ * @param inputShare - encoded Leader input share.
+ * @returns `continued` with the `initialize` message to send, or `rejected` (with the typed
+ *   error) when any step fails, as the draft turns every exception into Rejected.
+ * @throws {ParamError} when `vdaf` does not have exactly two shares.
+ * @example
+ * const s = pingPongLeaderInit(vdaf, key, ctx, nonce, ps, leaderShare);
+ */
+export function pingPongLeaderInit(
+  vdaf: AnyPrio3,
+  verifyKey: Uint8Array,
+  ctx: Uint8Array,
+  nonce: Uint8Array,
+  publicShare: Uint8Array,
+  inputShare: Uint8Array,
+): PingPongState {
+  checkTwoShares(vdaf);
+  try {
+    const { state, verifierShare } = vdaf.verifyInit(
+      verifyKey,
+      ctx,
+      0,
+      nonce,
+      vdaf.decodePublicShare(publicShare),
+      vdaf.decodeInputShare(0, inputShare),
+    );
+    const outbound = encodeMessage(INITIALIZE, [vdaf.encodeVerifierShare(verifierShare)]);
+    return { kind: 'continued', verifyState: state, round: 0, outbound };
+  } catch (e) {
+    return rejected(e);
+  }
+}
+
+/**
+ * The Helper's step on the Leader's `initialize` message (draft-irtf-cfrg-vdaf-20 §5.7.1,
+ * ping_pong_helper_init).
+ *
+ * @returns `finishedWithOutbound` (output share and `finish` message) or `rejected`.
+ */
+export function pingPongHelperInit(
+  vdaf: AnyPrio3,
+  verifyKey: Uint8Array,
+  ctx: Uint8Array,
+  nonce: Uint8Array,
+  publicShare: Uint8Array,
+  inputShare: Uint8Array,
+  inbound: Uint8Array,
+): PingPongState {
+  checkTwoShares(vdaf);
+  try {
+    const { state, verifierShare } = vdaf.verifyInit(
+      verifyKey,
+      ctx,
+      1,
+      nonce,
+      vdaf.decodePublicShare(publicShare),
+      vdaf.decodeInputShare(1, inputShare),
+    );
+    const { type, items } = decodeMessage(inbound);
+    if (type !== INITIALIZE) throw new VerifyError('message: expected type initialize');
+    const leaderShare = vdaf.decodeVerifierShare(items[0]);
+    return transition(vdaf, ctx, [leaderShare, verifierShare], state);
+  } catch (e) {
+    return rejected(e);
+  }
+}
+
+/**
+ * The Leader's step on the Helper's reply (draft-irtf-cfrg-vdaf-20 §5.7.1,
+ * ping_pong_leader_continued): for Prio3 a `finish` message that yields the output share.
+ *
+ * @returns `finished` with the output share, or `rejected`.
+ */
+export function pingPongLeaderContinued(
+  vdaf: AnyPrio3,
+  ctx: Uint8Array,
+  state: PingPongState,
+  inbound: Uint8Array,
+): PingPongState {
+  return continued(vdaf, ctx, state, inbound);
+}
+
+/**
+ * The Helper's step on a later Leader message (draft-irtf-cfrg-vdaf-20 §5.7.1,
+ * ping_pong_helper_continued). Prio3 has one round, so a Helper never needs it; it rejects
+ * anything but a well-formed `finish` for a continued state.
+ */
+export function pingPongHelperContinued(
+  vdaf: AnyPrio3,
+  ctx: Uint8Array,
+  state: PingPongState,
+  inbound: Uint8Array,
+): PingPongState {
+  return continued(vdaf, ctx, state, inbound);
+}
+
+function continued(
+  vdaf: AnyPrio3,
+  ctx: Uint8Array,
+  state: PingPongState,
+  inbound: Uint8Array,
+): PingPongState {
+  try {
+    if (state.kind !== 'continued') throw new VerifyError('state: expected a continued state');
+    const { type, items } = decodeMessage(inbound);
+    if (type === INITIALIZE) throw new VerifyError('message: unexpected type initialize');
+    const message = vdaf.decodeVerifierMessage(items[0]);
+    const out = vdaf.verifyNext(ctx, state.verifyState, message);
+    // One round: only `finish` may follow (continue would need a second round).
+    if (state.round + 1 === vdaf.rounds && type === FINISH)
+      return { kind: 'finished', outShare: out };
+    throw new VerifyError('message: expected type finish');
+  } catch (e) {
+    return rejected(e);
+  }
+}
