@@ -17,3 +17,4 @@ export type { HpkeErrorCode } from '../errors.js';
 export * from './ping-pong.js';
 export * from './hpke.js';
 export * from './seal.js';
+export * from './vdaf-from-config.js';
