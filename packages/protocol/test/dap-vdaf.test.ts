@@ -13,6 +13,7 @@ import {
   pingPongHelperInit,
   pingPongLeaderContinued,
   pingPongLeaderInit,
+  type PingPongState,
 } from '../src/vdaf/index.js';
 
 const ts = { backend: 'ts' as const };
@@ -123,7 +124,7 @@ describe('one DAP-18 round end to end (Prio3Histogram)', () => {
 
     // Leader: open its shares, ping-pong init, build the AggregationJobInitReq.
     const batchId = crypto.getRandomValues(new Uint8Array(32));
-    const leaderStates = [];
+    const leaderStates: PingPongState[] = [];
     const verifyInits: dap.VerifyInit[] = [];
     for (const r of uploaded) {
       const share = await dap.openInputShare({
