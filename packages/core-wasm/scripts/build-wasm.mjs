@@ -27,6 +27,8 @@ for (const name of entries) {
     [
       join(asmDir, name, 'index.ts'),
       '-O3',
+      '--enable',
+      'simd',
       '--runtime',
       'stub',
       '--noAssert',

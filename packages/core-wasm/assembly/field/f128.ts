@@ -314,44 +314,52 @@ export function f128_check(a: usize, n: u32, res: usize): i32 {
   return OK;
 }
 
-function twiddles128(w0: u64, w1: u64, tw: usize, half: u32): void {
+/** Twiddle tables of every stage, as f64_twiddles, two words per entry. */
+export function f128_twiddles(w0: u64, w1: u64, tw: usize, n: u32): i32 {
+  const top = n >> 1;
+  if (top == 0) return OK;
+  const base = tw + (<usize>(top - 1) << 4);
   let q0: u64 = 1;
   let q1: u64 = 0;
-  for (let j: u32 = 0; j < half; j++) {
-    store<u64>(tw + (<usize>j << 4), q0);
-    store<u64>(tw + (<usize>j << 4), q1, 8);
+  for (let j: u32 = 0; j < top; j++) {
+    store<u64>(base + (<usize>j << 4), q0);
+    store<u64>(base + (<usize>j << 4), q1, 8);
     mul128(q0, q1, w0, w1);
     q0 = R0;
     q1 = R1;
   }
+  for (let h: u32 = top >> 1, stride: u32 = 2; h >= 1; h >>= 1, stride <<= 1) {
+    const dst = tw + (<usize>(h - 1) << 4);
+    for (let j: u32 = 0; j < h; j++) {
+      v128.store(dst + (<usize>j << 4), v128.load(base + (<usize>(j * stride) << 4)));
+    }
+  }
+  return OK;
 }
 
 function swap128(pi: usize, pj: usize): void {
-  const t0 = load<u64>(pi);
-  const t1 = load<u64>(pi, 8);
-  store<u64>(pi, load<u64>(pj));
-  store<u64>(pi, load<u64>(pj, 8), 8);
-  store<u64>(pj, t0);
-  store<u64>(pj, t1, 8);
+  const t = v128.load(pi);
+  v128.store(pi, v128.load(pj));
+  v128.store(pj, t);
 }
 
-export function f128_ntt(a: usize, n: u32, logn: u32, w0: u64, w1: u64, tw: usize): i32 {
+/** In-place DFT of size n = 2^logn, natural order in and out; tw from f128_twiddles. */
+export function f128_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
   if (logn != 0) {
     for (let i: u32 = 0; i < n; i++) {
       const j = rev32(i) >> (32 - logn);
       if (i < j) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
     }
   }
-  twiddles128(w0, w1, tw, n >> 1);
-  for (let len: u32 = 2, s: u32 = logn - 1; len <= n; len <<= 1, s--) {
-    const half = len >> 1;
-    for (let i: u32 = 0; i < n; i += len) {
-      const base = a + (<usize>i << 4);
-      for (let j: u32 = 0; j < half; j++) {
-        const pu = base + (<usize>j << 4);
-        const pv = pu + (<usize>half << 4);
-        const pw = tw + (<usize>(j << s) << 4);
-        mul128(load<u64>(pv), load<u64>(pv, 8), load<u64>(pw), load<u64>(pw, 8));
+  for (let h: u32 = 1; h < n; h <<= 1) {
+    const t = tw + (<usize>(h - 1) << 4);
+    const hb = <usize>h << 4;
+    for (let i: u32 = 0; i < n; i += h << 1) {
+      const pu0 = a + (<usize>i << 4);
+      const end = pu0 + hb;
+      for (let pu = pu0, pt = t; pu < end; pu += 16, pt += 16) {
+        const pv = pu + hb;
+        mul128(load<u64>(pv), load<u64>(pv, 8), load<u64>(pt), load<u64>(pt, 8));
         const v0 = R0;
         const v1 = R1;
         const u0 = load<u64>(pu);
@@ -368,16 +376,7 @@ export function f128_ntt(a: usize, n: u32, logn: u32, w0: u64, w1: u64, tw: usiz
   return OK;
 }
 
-export function f128_ntt_coset(
-  a: usize,
-  n: u32,
-  logn: u32,
-  w0: u64,
-  w1: u64,
-  s0: u64,
-  s1: u64,
-  tw: usize,
-): i32 {
+export function f128_ntt_coset(a: usize, n: u32, logn: u32, s0: u64, s1: u64, tw: usize): i32 {
   let q0: u64 = 1;
   let q1: u64 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -389,20 +388,11 @@ export function f128_ntt_coset(
     q0 = R0;
     q1 = R1;
   }
-  return f128_ntt(a, n, logn, w0, w1, tw);
+  return f128_ntt(a, n, logn, tw);
 }
 
-export function f128_inv_ntt(
-  a: usize,
-  n: u32,
-  logn: u32,
-  w0: u64,
-  w1: u64,
-  i0: u64,
-  i1: u64,
-  tw: usize,
-): i32 {
-  f128_ntt(a, n, logn, w0, w1, tw);
+export function f128_inv_ntt(a: usize, n: u32, logn: u32, i0: u64, i1: u64, tw: usize): i32 {
+  f128_ntt(a, n, logn, tw);
   for (let i: u32 = 1, j: u32 = n - 1; i < j; i++, j--) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
   f128_mul_scalar(a, i0, i1, a, n);
   return OK;

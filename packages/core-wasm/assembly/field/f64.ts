@@ -56,6 +56,59 @@ const M32: u64 = 0xffffffff;
   return reduce64(lo, hi);
 }
 
+const SIGN: u64 = 0x8000000000000000;
+
+/** Two Field64 sums at once (lanes of i64x2). */
+@inline function addv(a: v128, b: v128): v128 {
+  const sg = i64x2.splat(SIGN);
+  const e = i64x2.splat(EPS);
+  let s = i64x2.add(a, b);
+  // Unsigned compares as signed ones on sign-flipped lanes.
+  const carry = i64x2.lt_s(v128.xor(s, sg), v128.xor(a, sg));
+  s = i64x2.add(s, v128.and(carry, e));
+  const ge = i64x2.gt_s(v128.xor(s, sg), i64x2.splat((P - 1) ^ SIGN));
+  return i64x2.add(s, v128.and(ge, e));
+}
+
+/** Two Field64 differences at once. */
+@inline function subv(a: v128, b: v128): v128 {
+  const sg = i64x2.splat(SIGN);
+  const borrow = i64x2.lt_s(v128.xor(a, sg), v128.xor(b, sg));
+  return i64x2.sub(i64x2.sub(a, b), v128.and(borrow, i64x2.splat(EPS)));
+}
+
+/** Two Field64 products at once: 32x32-bit lane products, then the same reduction as mul64. */
+@inline function mulv(a: v128, b: v128): v128 {
+  const m = i64x2.splat(M32);
+  const sg = i64x2.splat(SIGN);
+  const e = i64x2.splat(EPS);
+  // Limbs regrouped as [x0 low, x1 low, x0 high, x1 high]; bs swaps b's halves.
+  const as = i8x16.shuffle(a, a, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+  const bq = i8x16.shuffle(b, b, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+  const bs = i8x16.shuffle(b, b, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 8, 9, 10, 11);
+  const ll = i64x2.extmul_low_i32x4_u(as, bq);
+  const hh = i64x2.extmul_high_i32x4_u(as, bq);
+  const lh = i64x2.extmul_low_i32x4_u(as, bs);
+  const hl = i64x2.extmul_high_i32x4_u(as, bs);
+  const mid = i64x2.add(i64x2.add(i64x2.shr_u(ll, 32), v128.and(lh, m)), v128.and(hl, m));
+  const lo = v128.or(v128.and(ll, m), i64x2.shl(mid, 32));
+  const hi = i64x2.add(
+    i64x2.add(hh, i64x2.shr_u(lh, 32)),
+    i64x2.add(i64x2.shr_u(hl, 32), i64x2.shr_u(mid, 32)),
+  );
+  const hih = i64x2.shr_u(hi, 32);
+  const hil = v128.and(hi, m);
+  const borrow = i64x2.lt_s(v128.xor(lo, sg), v128.xor(hih, sg));
+  const t = i64x2.sub(i64x2.sub(lo, hih), v128.and(borrow, e));
+  const u = i64x2.sub(i64x2.shl(hil, 32), hil);
+  let r = i64x2.add(t, u);
+  const carry = i64x2.lt_s(v128.xor(r, sg), v128.xor(u, sg));
+  r = i64x2.add(r, v128.and(carry, e));
+  // r - p equals r + EPS modulo 2^64.
+  const ge = i64x2.gt_s(v128.xor(r, sg), i64x2.splat((P - 1) ^ SIGN));
+  return i64x2.add(r, v128.and(ge, e));
+}
+
 export function pow64(x: u64, e: u64): u64 {
   let r: u64 = 1;
   while (e != 0) {
@@ -79,8 +132,9 @@ export function f64_sub(a: usize, b: usize, out: usize, n: u32): i32 {
 }
 
 export function f64_mul(a: usize, b: usize, out: usize, n: u32): i32 {
-  const end = a + (<usize>n << 3);
-  for (; a < end; a += 8, b += 8, out += 8) store<u64>(out, mul64(load<u64>(a), load<u64>(b)));
+  const end = a + (<usize>(n & ~1) << 3);
+  for (; a < end; a += 16, b += 16, out += 16) v128.store(out, mulv(v128.load(a), v128.load(b)));
+  if (n & 1) store<u64>(out, mul64(load<u64>(a), load<u64>(b)));
   return OK;
 }
 
@@ -97,8 +151,10 @@ export function f64_add_scalar(a: usize, c: u64, out: usize, n: u32): i32 {
 }
 
 export function f64_mul_scalar(a: usize, c: u64, out: usize, n: u32): i32 {
-  const end = a + (<usize>n << 3);
-  for (; a < end; a += 8, out += 8) store<u64>(out, mul64(load<u64>(a), c));
+  const cv = i64x2.splat(c);
+  const end = a + (<usize>(n & ~1) << 3);
+  for (; a < end; a += 16, out += 16) v128.store(out, mulv(v128.load(a), cv));
+  if (n & 1) store<u64>(out, mul64(load<u64>(a), c));
   return OK;
 }
 
@@ -113,9 +169,11 @@ export function f64_sum(a: usize, n: u32, res: usize): i32 {
 
 /** Writes sum a[i] * b[i] to res. */
 export function f64_inner(a: usize, b: usize, n: u32, res: usize): i32 {
-  let s: u64 = 0;
-  const end = a + (<usize>n << 3);
-  for (; a < end; a += 8, b += 8) s = add64(s, mul64(load<u64>(a), load<u64>(b)));
+  let acc = i64x2.splat(0);
+  const end = a + (<usize>(n & ~1) << 3);
+  for (; a < end; a += 16, b += 16) acc = addv(acc, mulv(v128.load(a), v128.load(b)));
+  let s = add64(i64x2.extract_lane(acc, 0), i64x2.extract_lane(acc, 1));
+  if (n & 1) s = add64(s, mul64(load<u64>(a), load<u64>(b)));
   store<u64>(res, s);
   return OK;
 }
@@ -166,13 +224,26 @@ export function f64_check(a: usize, n: u32, res: usize): i32 {
   return OK;
 }
 
-/** tw[j] = w^j for j < half. */
-function twiddles64(w: u64, tw: usize, half: u32): void {
+/**
+ * Twiddle tables of every stage of an NTT of size n = 2^logn with root w: the table of a stage
+ * with half-size h (h = 1, 2, ..., n/2) holds w_h^j = w^(j n / 2h) for j < h at word h - 1.
+ */
+export function f64_twiddles(w: u64, tw: usize, n: u32): i32 {
+  const top = n >> 1;
+  if (top == 0) return OK;
+  const base = tw + (<usize>(top - 1) << 3);
   let acc: u64 = 1;
-  for (let j: u32 = 0; j < half; j++) {
-    store<u64>(tw + (<usize>j << 3), acc);
+  for (let j: u32 = 0; j < top; j++) {
+    store<u64>(base + (<usize>j << 3), acc);
     acc = mul64(acc, w);
   }
+  for (let h: u32 = top >> 1, stride: u32 = 2; h >= 1; h >>= 1, stride <<= 1) {
+    const dst = tw + (<usize>(h - 1) << 3);
+    for (let j: u32 = 0; j < h; j++) {
+      store<u64>(dst + (<usize>j << 3), load<u64>(base + (<usize>(j * stride) << 3)));
+    }
+  }
+  return OK;
 }
 
 function bitReverse64(a: usize, n: u32, logn: u32): void {
@@ -189,21 +260,31 @@ function bitReverse64(a: usize, n: u32, logn: u32): void {
   }
 }
 
-/** In-place DFT with root w of order n = 2^logn, natural order in and out; tw: n/2 words. */
-export function f64_ntt(a: usize, n: u32, logn: u32, w: u64, tw: usize): i32 {
+/** In-place DFT of size n = 2^logn, natural order in and out; tw from f64_twiddles. */
+export function f64_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
   bitReverse64(a, n, logn);
-  twiddles64(w, tw, n >> 1);
-  for (let len: u32 = 2, s: u32 = logn - 1; len <= n; len <<= 1, s--) {
-    const half = len >> 1;
-    for (let i: u32 = 0; i < n; i += len) {
-      const base = a + (<usize>i << 3);
-      for (let j: u32 = 0; j < half; j++) {
-        const pu = base + (<usize>j << 3);
-        const pv = pu + (<usize>half << 3);
-        const u = load<u64>(pu);
-        const v = mul64(load<u64>(pv), load<u64>(tw + (<usize>(j << s) << 3)));
-        store<u64>(pu, add64(u, v));
-        store<u64>(pv, sub64(u, v));
+
+  // Half-size 1: the twiddle is 1.
+  for (let i: u32 = 0; i + 1 < n; i += 2) {
+    const p = a + (<usize>i << 3);
+    const u = load<u64>(p);
+    const v = load<u64>(p, 8);
+    store<u64>(p, add64(u, v));
+    store<u64>(p, sub64(u, v), 8);
+  }
+
+  // Larger stages: two butterflies per step on consecutive j.
+  for (let h: u32 = 2; h < n; h <<= 1) {
+    const t = tw + (<usize>(h - 1) << 3);
+    const hb = <usize>h << 3;
+    for (let i: u32 = 0; i < n; i += h << 1) {
+      const pu0 = a + (<usize>i << 3);
+      const end = pu0 + hb;
+      for (let pu = pu0, pt = t; pu < end; pu += 16, pt += 16) {
+        const u = v128.load(pu);
+        const v = mulv(v128.load(pu + hb), v128.load(pt));
+        v128.store(pu, addv(u, v));
+        v128.store(pu + hb, subv(u, v));
       }
     }
   }
@@ -211,19 +292,19 @@ export function f64_ntt(a: usize, n: u32, logn: u32, w: u64, tw: usize): i32 {
 }
 
 /** Multiplies a[i] by s^i, then the DFT: evaluations on the coset s * <w>. */
-export function f64_ntt_coset(a: usize, n: u32, logn: u32, w: u64, s: u64, tw: usize): i32 {
+export function f64_ntt_coset(a: usize, n: u32, logn: u32, s: u64, tw: usize): i32 {
   let acc: u64 = 1;
   for (let i: u32 = 0; i < n; i++) {
     const pi = a + (<usize>i << 3);
     store<u64>(pi, mul64(load<u64>(pi), acc));
     acc = mul64(acc, s);
   }
-  return f64_ntt(a, n, logn, w, tw);
+  return f64_ntt(a, n, logn, tw);
 }
 
-/** Inverse DFT: the DFT with w read at indices n - k, scaled by nInv = 1/n. */
-export function f64_inv_ntt(a: usize, n: u32, logn: u32, w: u64, nInv: u64, tw: usize): i32 {
-  f64_ntt(a, n, logn, w, tw);
+/** Inverse DFT: the DFT read at indices n - k, scaled by nInv = 1/n. */
+export function f64_inv_ntt(a: usize, n: u32, logn: u32, nInv: u64, tw: usize): i32 {
+  f64_ntt(a, n, logn, tw);
   for (let i: u32 = 1, j: u32 = n - 1; i < j; i++, j--) {
     const pi = a + (<usize>i << 3);
     const pj = a + (<usize>j << 3);

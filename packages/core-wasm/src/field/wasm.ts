@@ -15,6 +15,9 @@ const ERR_RANGE = 2;
 
 const MASK64 = (1n << 64n) - 1n;
 
+/** NTT twiddle tables are kept in JS up to this log2 size (2^16: 512 KiB for Field128). */
+const TWIDDLE_CACHE_LOG = 16;
+
 type Kernel = (...args: (number | bigint)[]) => number;
 
 /** Operations the benchmark can time on data already in linear memory. */
@@ -27,6 +30,7 @@ class WasmField extends FieldBase {
   private readonly k: (name: string) => Kernel;
   private readonly bytesPer: number;
   private readonly nInvCache: bigint[] = [];
+  private readonly twiddleCache: BigUint64Array[] = [];
 
   constructor(params: FieldParams, exports: WebAssembly.Exports, arena: Arena) {
     super(params);
@@ -172,27 +176,45 @@ class WasmField extends FieldBase {
     return this.take(pa, n * this.words);
   }
 
-  /** Lays out an NTT of size n with `coeffs` zero-padded at the first region. */
-  private nttInput(coeffs: FieldVec, n: number): [number, number] {
-    const [pa, tw] = this.arena.layout(n * this.words * 8, (n / 2) * this.words * 8 + 16);
+  /** Bytes of the twiddle tables of an NTT of size n. */
+  private twiddleBytes(n: number): number {
+    return n * this.words * 8;
+  }
+
+  /** Writes the twiddle tables of size n at `tw`: cached up to 2^16, else computed in place. */
+  private placeTwiddles(tw: number, n: number, logn: number): void {
+    const cached = this.twiddleCache[logn];
+    if (cached !== undefined) {
+      this.arena.u64.set(cached, tw / 8);
+      return;
+    }
+    this.check(this.k('twiddles')(...this.sc(this.nthRoot(n)), tw, n));
+    if (logn <= TWIDDLE_CACHE_LOG) {
+      this.twiddleCache[logn] = this.arena.u64.slice(tw / 8, tw / 8 + (n - 1) * this.words);
+    }
+  }
+
+  /** Lays out an NTT of size n with `coeffs` zero-padded at the first region, twiddles next. */
+  private nttInput(coeffs: FieldVec, n: number, logn: number): [number, number] {
+    const [pa, tw] = this.arena.layout(n * this.words * 8, this.twiddleBytes(n));
     this.arena.u64.fill(0n, pa / 8 + coeffs.length, pa / 8 + n * this.words);
     this.put64(coeffs, pa);
+    this.placeTwiddles(tw, n, logn);
     return [pa, tw];
   }
 
   ntt(coeffs: FieldVec, n: number): FieldVec {
     const logn = this.nttArgs(coeffs, n);
-    const [pa, tw] = this.nttInput(coeffs, n);
-    this.check(this.k('ntt')(pa, n, logn, ...this.sc(this.nthRoot(n)), tw));
+    const [pa, tw] = this.nttInput(coeffs, n, logn);
+    this.check(this.k('ntt')(pa, n, logn, tw));
     return this.take(pa, n * this.words);
   }
 
   nttCoset(coeffs: FieldVec, n: number): FieldVec {
     const logn = this.nttArgs(coeffs, n);
-    const [pa, tw] = this.nttInput(coeffs, n);
+    const [pa, tw] = this.nttInput(coeffs, n, logn);
     // draft-irtf-cfrg-vdaf-20 §6.1.2: set_s evaluates at s * Wn^i, s = nth_root(2n)
-    const w = this.sc(this.nthRoot(n));
-    this.check(this.k('ntt_coset')(pa, n, logn, ...w, ...this.sc(this.nthRoot(2 * n)), tw));
+    this.check(this.k('ntt_coset')(pa, n, logn, ...this.sc(this.nthRoot(2 * n)), tw));
     return this.take(pa, n * this.words);
   }
 
@@ -205,16 +227,15 @@ class WasmField extends FieldBase {
     return r;
   }
 
-  /** Runs the inverse NTT in place on n elements at `pa`. */
+  /** Runs the inverse NTT in place on n elements at `pa`, twiddles already at `tw`. */
   private invNttAt(pa: number, n: number, logn: number, tw: number): void {
-    const w = this.sc(this.nthRoot(n));
-    this.check(this.k('inv_ntt')(pa, n, logn, ...w, ...this.sc(this.nInv(logn)), tw));
+    this.check(this.k('inv_ntt')(pa, n, logn, ...this.sc(this.nInv(logn)), tw));
   }
 
   invNtt(evals: FieldVec): FieldVec {
     const n = this.len(evals);
     const logn = this.log2(n, 'len(evals)', 2 ** (this.log2Order - 1));
-    const [pa, tw] = this.nttInput(evals, n);
+    const [pa, tw] = this.nttInput(evals, n, logn);
     this.invNttAt(pa, n, logn, tw);
     return this.take(pa, n * this.words);
   }
@@ -248,14 +269,13 @@ class WasmField extends FieldBase {
     const logn = Math.ceil(Math.log2(m));
     const n = 2 ** logn;
     const size = n * w * 8;
-    const [pa, pb, tw] = this.arena.layout(size, size, (n / 2) * w * 8 + 16);
-    const u64 = this.arena.u64;
-    u64.fill(0n, pa / 8, (pb + size) / 8);
+    const [pa, pb, tw] = this.arena.layout(size, size, this.twiddleBytes(n));
+    this.arena.u64.fill(0n, pa / 8, (pb + size) / 8);
     this.put64(a, pa);
     this.put64(b, pb);
-    const root = this.sc(this.nthRoot(n));
-    this.check(this.k('ntt')(pa, n, logn, ...root, tw));
-    this.check(this.k('ntt')(pb, n, logn, ...root, tw));
+    this.placeTwiddles(tw, n, logn);
+    this.check(this.k('ntt')(pa, n, logn, tw));
+    this.check(this.k('ntt')(pb, n, logn, tw));
     this.check(this.k('mul')(pa, pb, pa, n));
     this.invNttAt(pa, n, logn, tw);
     return this.take(pa, m * w);
@@ -285,7 +305,7 @@ class WasmField extends FieldBase {
    */
   _rawKernel(op: RawKernelOp, n: number): () => void {
     const words = n * this.words;
-    const [pa, pb, tw] = this.arena.layout(words * 8, words * 8, (n / 2) * this.words * 8 + 16);
+    const [pa, pb, tw] = this.arena.layout(words * 8, words * 8, this.twiddleBytes(n));
     const u64 = this.arena.u64;
     for (let i = 0; i < words; i++) {
       u64[pa / 8 + i] = BigInt(i + 1);
@@ -294,9 +314,9 @@ class WasmField extends FieldBase {
     const cnt = n;
     if (op === 'ntt') {
       const logn = this.log2(n, 'n');
-      const root = this.sc(this.nthRoot(n));
+      this.placeTwiddles(tw, n, logn);
       const f = this.k('ntt');
-      return () => void f(pa, cnt, logn, ...root, tw);
+      return () => void f(pa, cnt, logn, tw);
     }
     const f = this.k(op);
     return () => void f(pa, pb, pa, cnt);
