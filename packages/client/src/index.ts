@@ -41,6 +41,17 @@ export type { RegistrableDomainFn } from './site.js';
 export { describePrivacy } from './explain.js';
 export type { LedgerSiteEpoch, LedgerView } from './ledger.js';
 export { ClearTextReportEncoder, decodeClearTextReport } from './report/encoder.js';
+export { DapReportEncoder, privacyBudgetExtension } from './report/dap.js';
+export type { DapReportEncoderOptions } from './report/dap.js';
+export {
+  ATTRIBUTION_MIN_BATCH_SIZE,
+  ATTRIBUTION_TASK_INFO,
+  ATTRIBUTION_TIME_PRECISION,
+  attributionChunkLength,
+  attributionTask,
+  taskprovTaskId,
+} from './report/task.js';
+export type { AttributionTask, AttributionTaskParams } from './report/task.js';
 export type { ReportEncoder, ReportRequest } from './report/encoder.js';
 export { MemoryStore } from './store/memory.js';
 export { IndexedDbStore } from './store/indexeddb.js';
