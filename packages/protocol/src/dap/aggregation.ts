@@ -112,6 +112,8 @@ export const aggregationJobInitReqCodec: Codec<AggregationJobInitReq> = {
       aggParam: r.opaque(4, 'agg_param'),
       extensions: r.vector(2, extensionCodec, 'extensions'),
       // draft-ietf-ppm-dap-18 §4.5.3.1: the remainder of the HTTP message is verify_inits.
+      // Spec: the length formula there omits the 1-byte verification_key_id; we read every
+      // byte after the extensions as verify_inits.
       verifyInits: r.rest(verifyInitCodec),
     };
   },

@@ -21,11 +21,15 @@ export class Reader {
   private readonly view: DataView;
   private offset = 0;
 
+  private readonly bytes: Uint8Array;
+
   /** @param bytes the encoded message; @param what names it in error messages. */
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     readonly what: string,
   ) {
+    // A plain Uint8Array view, so that slice() copies even when given a Node Buffer.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
