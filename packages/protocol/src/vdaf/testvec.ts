@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Backend, BackendKind, FieldVec } from '@private-measurement/core-wasm';
 import { ProtocolError } from '../errors.js';
 import { PolyEval } from './gadgets.js';
+import { measInt } from './circuits/range.js';
 import { Prio3, resolveBackend } from './prio3.js';
 import {
   PRIO3_ALGORITHM_IDS,
@@ -76,7 +77,7 @@ export function higherDegreeCircuit(backend: Backend): ValidCircuit<number | big
     jointRandLen: 0,
     evalOutputLen: 1,
     outputLen: 1,
-    encode: (m) => field.fromBigInts([BigInt(m)]),
+    encode: (m) => field.fromBigInts([measInt('measurement', m, field.modulus - 1n)]),
     truncate: (meas) => meas.slice(),
     decode: (out) => field.get(out, 0),
     wireInputs: (meas) => [meas],

@@ -1,0 +1,179 @@
+// FLP building blocks (draft-irtf-cfrg-vdaf-20 §6.1.3, §7.3, Appendix A) checked against their
+// mathematical definitions: Lagrange-basis helpers against NTT evaluation, gadget polynomials
+// against the gadget at every node, and prove/query/decide on valid and invalid inputs.
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { getBackend, type Field, type FieldVec } from '@private-measurement/core-wasm';
+import {
+  FlpBBCGGI19,
+  Mul,
+  ParallelSum,
+  PolyEval,
+  countCircuit,
+  histogramCircuit,
+  l1BoundSumCircuit,
+  multihotCountVecCircuit,
+  sumCircuit,
+  sumVecCircuit,
+  type Gadget,
+  type ValidCircuit,
+} from '../src/index.js';
+import { extendValues, lagrangeWeights } from '../src/vdaf/internal/lagrange.js';
+import { nextPow2 } from '../src/vdaf/internal/vec.js';
+
+const b = getBackend('ts');
+const fields: [string, Field][] = [
+  ['Field64', b.Field64],
+  ['Field128', b.Field128],
+];
+
+function randVec(f: Field, n: number): FieldVec {
+  return b.expandIntoVec(f, randomBytes(32), new Uint8Array([1]), new Uint8Array(0), n);
+}
+
+describe.each(fields)('Lagrange basis on %s', (_n, f) => {
+  it('extendValues recovers every evaluation of a polynomial of degree < m', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), (m) => {
+        const n = nextPow2(m);
+        const all = f.ntt(randVec(f, m), n);
+        const got = extendValues(f, f.slice(all, 0, m), n);
+        expect(f.toBigInts(got)).toEqual(f.toBigInts(all));
+      }),
+      { numRuns: 25, seed: 3 },
+    );
+  });
+
+  it('lagrangeWeights give the value at t of the interpolated polynomial', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), (k) => {
+        const n = 1 << k;
+        const coeffs = randVec(f, n);
+        const t = f.get(randVec(f, 1), 0);
+        const v = f.innerProduct(f.ntt(coeffs, n), lagrangeWeights(f, n, t));
+        expect(v).toBe(f.polyEval(coeffs, t));
+      }),
+      { numRuns: 20, seed: 4 },
+    );
+  });
+});
+
+const gadgets: [string, Gadget][] = [
+  ['Mul', new Mul()],
+  ['PolyEval x^2 - x', new PolyEval([0, -1, 1])],
+  ['PolyEval x(x-1)(x-2)', new PolyEval([0, 2, -3, 1])],
+  ['ParallelSum(Mul, 3)', new ParallelSum(new Mul(), 3)],
+  ['ParallelSum(PolyEval, 2)', new ParallelSum(new PolyEval([1, 0, 5]), 2)],
+];
+
+describe.each(gadgets)('gadget %s', (_n, g) => {
+  it.each(fields)('evalPoly agrees with eval at every wire node (%s)', (_f, f) => {
+    for (const p of [2, 4, 8]) {
+      const wires = randVec(f, g.arity * p);
+      const poly = g.evalPoly(f, wires, p);
+      const size = f.len(poly);
+      expect(size).toBe(nextPow2(g.degree * (p - 1) + 1));
+      for (let k = 0; k < p; k++) {
+        const inp = f.zeros(g.arity);
+        for (let j = 0; j < g.arity; j++) f.set(inp, j, f.get(wires, j * p + k));
+        expect(f.get(poly, (k * size) / p)).toBe(g.eval(f, inp));
+      }
+    }
+  });
+});
+
+/** run_flp of draft-20 §7.1 with a fresh random prove, query and joint randomness. */
+function runFlp<M, R>(valid: ValidCircuit<M, R>, meas: FieldVec, shares = 1): boolean {
+  const flp = new FlpBBCGGI19(valid);
+  const f = flp.field;
+  const jointRand = flp.jointRandLen > 0 ? randVec(f, flp.jointRandLen) : f.zeros(0);
+  const proof = flp.prove(meas, randVec(f, flp.proveRandLen), jointRand);
+  const queryRand = randVec(f, flp.queryRandLen);
+  // Additive shares of the measurement and proof, queried separately, summed.
+  const measShares: FieldVec[] = [meas.slice()];
+  const proofShares: FieldVec[] = [proof.slice()];
+  for (let i = 1; i < shares; i++) {
+    const ms = randVec(f, flp.measLen);
+    const ps = randVec(f, flp.proofLen);
+    f.sub(measShares[0], ms, measShares[0]);
+    f.sub(proofShares[0], ps, proofShares[0]);
+    measShares.push(ms);
+    proofShares.push(ps);
+  }
+  const verifier = f.zeros(flp.verifierLen);
+  for (let i = 0; i < shares; i++) {
+    f.add(
+      verifier,
+      flp.query(measShares[i], proofShares[i], queryRand, jointRand, shares),
+      verifier,
+    );
+  }
+  return flp.decide(verifier);
+}
+
+describe('FLP prove / query / decide', () => {
+  const F64 = b.Field64;
+  const F128 = b.Field128;
+  const cases: [string, ValidCircuit<never, unknown>, FieldVec, FieldVec][] = [
+    ['Count', countCircuit(F64) as never, F64.fromBigInts([1n]), F64.fromBigInts([2n])],
+    [
+      'Sum(10)',
+      sumCircuit(F64, 10n) as never,
+      sumCircuit(F64, 10n).encode(9),
+      F64.fromBigInts([1n, 2n, 0n, 0n]),
+    ],
+    [
+      'SumVec(3, 5, 2)',
+      sumVecCircuit(F128, 3, 5n, 2) as never,
+      sumVecCircuit(F128, 3, 5n, 2).encode([5, 0, 3]),
+      F128.fromBigInts([1n, 1n, 3n, 0n, 0n, 0n, 0n, 0n, 0n]),
+    ],
+    [
+      'Histogram(5, 2) (two buckets set)',
+      histogramCircuit(F128, 5, 2) as never,
+      histogramCircuit(F128, 5, 2).encode(3),
+      F128.fromBigInts([1n, 0n, 0n, 1n, 0n]),
+    ],
+    [
+      'MultihotCountVec(4, 2, 3) (weight lies)',
+      multihotCountVecCircuit(F128, 4, 2, 3) as never,
+      multihotCountVecCircuit(F128, 4, 2, 3).encode([true, false, true, false]),
+      F128.fromBigInts([1n, 1n, 1n, 0n, 0n, 1n]),
+    ],
+    [
+      'L1BoundSum(3, 6, 4) (norm lies)',
+      l1BoundSumCircuit(F128, 3, 6n, 4) as never,
+      l1BoundSumCircuit(F128, 3, 6n, 4).encode([1, 2, 3]),
+      l1BoundSumCircuit(F128, 3, 6n, 4)
+        .encode([1, 2, 3])
+        .map((x, i) => (i === 0 ? 0n : x)),
+    ],
+  ];
+
+  it.each(cases)('%s: accepts a valid measurement, 1 to 3 shares', (_n, valid, good) => {
+    for (const shares of [1, 2, 3]) expect(runFlp(valid, good, shares)).toBe(true);
+  });
+
+  it.each(cases)('%s: rejects an invalid measurement', (_n, valid, _good, bad) => {
+    expect(runFlp(valid, bad, 2)).toBe(false);
+  });
+
+  it('decide rejects a verifier with a wrong gadget check', () => {
+    const flp = new FlpBBCGGI19(countCircuit(F64));
+    const meas = F64.fromBigInts([1n]);
+    const proof = flp.prove(meas, randVec(F64, flp.proveRandLen), F64.zeros(0));
+    const v = flp.query(meas, proof, randVec(F64, flp.queryRandLen), F64.zeros(0), 1);
+    expect(flp.decide(v)).toBe(true);
+    F64.set(v, flp.verifierLen - 1, F64.addS(F64.get(v, flp.verifierLen - 1), 1n));
+    expect(flp.decide(v)).toBe(false);
+  });
+
+  it('has the draft lengths for Count: proof 5, verifier 4, query rand 1', () => {
+    // draft-20 §7.3.2: Mul, 1 call: p = 2, proof = 2 + (2 * 1 + 1), verifier = 1 + 2 + 1.
+    const flp = new FlpBBCGGI19(countCircuit(F64));
+    expect([flp.proofLen, flp.verifierLen, flp.queryRandLen, flp.proveRandLen]).toEqual([
+      5, 4, 1, 2,
+    ]);
+  });
+});
