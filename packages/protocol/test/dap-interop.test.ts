@@ -282,3 +282,29 @@ describe('DAP-18 interoperability points', () => {
     expect(() => dap.vdafContext(fill(31, 0))).toThrow(expect.objectContaining({ code: 'PARAM' }));
   });
 });
+
+describe('batch-bucket checksum (draft-ietf-ppm-dap-18 §4.5.4.3)', () => {
+  it('XORs SHA-256 of each report ID into 32 zero bytes', async () => {
+    const { createHash } = await import('node:crypto');
+    const sha = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+    const a = fill(16, 0);
+    const b = fill(16, 0xab);
+    // SHA-256 of sixteen zero bytes, a fixed value.
+    expect(Buffer.from(await dap.updateChecksum([a])).toString('hex')).toBe(
+      '374708fff7719dd5979ec875d56cd2286f6d3cf7ec317a3b25632aab28ec37bb',
+    );
+    const both = await dap.updateChecksum([a, b]);
+    expect(both).toEqual(dap.xorChecksums(sha(a), sha(b)));
+    // Shards combine by XOR, in any order; an empty bucket is all zeros.
+    expect(dap.xorChecksums(await dap.updateChecksum([b]), await dap.updateChecksum([a]))).toEqual(
+      both,
+    );
+    expect(await dap.updateChecksum([])).toEqual(dap.emptyChecksum());
+    expect(await dap.updateChecksum([a], await dap.updateChecksum([a]))).toEqual(
+      dap.emptyChecksum(),
+    );
+    await expect(dap.updateChecksum([fill(15, 0)])).rejects.toThrow(
+      expect.objectContaining({ code: 'PARAM' }),
+    );
+  });
+});

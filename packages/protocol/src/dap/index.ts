@@ -18,3 +18,4 @@ export * from './ping-pong.js';
 export * from './hpke.js';
 export * from './seal.js';
 export * from './vdaf-from-config.js';
+export * from './checksum.js';
