@@ -66,5 +66,7 @@ export type {
   StoredImpression,
   StoredState,
 } from './store/types.js';
+export { DapClient, uploadReports } from './dap-client.js';
+export type { DapClientOptions, DapClientTask, ShardingVdaf } from './dap-client.js';
 export { runE2eCase } from './conformance.js';
 export type { E2eConfig, E2eResult } from './conformance.js';
