@@ -227,6 +227,11 @@ export class AttributionClient {
         charges = result.charges;
         outcome =
           charges.length > 0 ? 'attributed' : result.budgetShort ? 'budget-exhausted' : 'no-match';
+      } else {
+        // W3C Attribution §7.4: the time to resolve should not reveal that the API is disabled,
+        // so attribution runs on a scratch transaction whose result and changes are dropped.
+        const scratch = this.state.begin();
+        doAttribution(scratch, this.context(), validated, topLevelSite, intermediarySite, now);
       }
 
       // Steps 7.3-7.4: encode for the aggregation service's protocol.

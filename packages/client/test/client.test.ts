@@ -24,7 +24,7 @@ const measure = {
 
 describe('the report is always produced', () => {
   it('has the same size whether it matched, found nothing, ran out of budget or was disabled', async () => {
-    const { client, clock } = await testClient({ perSitePrivacyBudget: 150_000 });
+    const { client, store, clock } = await testClient({ perSitePrivacyBudget: 150_000 });
     const sizes: number[] = [];
     const nothing = await client.measureConversion(SHOP, measure);
     sizes.push(nothing.report.length);
@@ -37,8 +37,10 @@ describe('the report is always produced', () => {
     expect(exhausted.unencryptedHistogram).toEqual([0, 0, 0, 0]);
     sizes.push(exhausted.report.length);
     await client.setEnabled(false);
+    const budgetsBefore = (await store.load()).budgets;
     const disabled = await client.measureConversion({ topLevelSite: 'other.example' }, measure);
     expect(disabled.unencryptedHistogram).toEqual([0, 0, 0, 0]);
+    expect((await store.load()).budgets).toEqual(budgetsBefore);
     sizes.push(disabled.report.length);
     expect(new Set(sizes)).toEqual(new Set([16]));
     const outcomes = (await client.ledger()).entries.map((e) => e.outcome);
