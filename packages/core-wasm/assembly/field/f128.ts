@@ -1,164 +1,8 @@
-// Field128 kernels (p = 2^128 - 7 * 2^66 + 1, draft-irtf-cfrg-vdaf-20 §6.1.4) on vectors in
-// linear memory: two u64 per element, low word first, canonical in and out. Products use 32-bit
-// limbs; the 256-bit product is folded with 2^128 = 28 * 2^64 - 1 (mod p) on signed columns.
+// Field128 kernels on vectors in linear memory: two u64 per element, low word first,
+// canonical in and out (arithmetic in f128-arith.ts).
 import { OK, ERR_ZERO, ERR_RANGE } from './status';
 import { rev32 } from './bits';
-
-/** High word of p; the low word is 1. */
-const P1: u64 = 0xffffffffffffffe4;
-const M32: u64 = 0xffffffff;
-
-/** Results of the inline helpers, low and high word. */
-let R0: u64 = 0;
-let R1: u64 = 0;
-
-/** R = x - p when x (a 128-bit value plus carry bit c) is >= p, else x. */
-@inline function canon(x0: u64, x1: u64, c: bool): void {
-  const ge = c || x1 > P1 || (x1 == P1 && x0 != 0);
-  const d0 = x0 - 1;
-  const d1 = x1 - P1 - <u64>(x0 == 0);
-  R0 = select<u64>(d0, x0, ge);
-  R1 = select<u64>(d1, x1, ge);
-}
-
-@inline export function add128(a0: u64, a1: u64, b0: u64, b1: u64): void {
-  const s0 = a0 + b0;
-  const c0 = <u64>(s0 < a0);
-  const t1 = a1 + b1;
-  const s1 = t1 + c0;
-  canon(s0, s1, t1 < a1 || s1 < t1);
-}
-
-@inline export function sub128(a0: u64, a1: u64, b0: u64, b1: u64): void {
-  const d0 = a0 - b0;
-  const bw0 = <u64>(a0 < b0);
-  const d1 = a1 - b1 - bw0;
-  const bw = a1 < b1 || (a1 == b1 && bw0 != 0);
-  // On a borrow add p = P1 * 2^64 + 1.
-  const e0 = d0 + 1;
-  const e1 = d1 + P1 + <u64>(e0 == 0);
-  R0 = select<u64>(e0, d0, bw);
-  R1 = select<u64>(e1, d1, bw);
-}
-
-@inline export function neg128(a0: u64, a1: u64): void {
-  const z = (a0 | a1) == 0;
-  R0 = select<u64>(0, 1 - a0, z);
-  R1 = select<u64>(0, P1 - a1 - <u64>(a0 > 1), z);
-}
-
-@inline export function mul128(a0: u64, a1: u64, b0: u64, b1: u64): void {
-  const x0 = a0 & M32;
-  const x1 = a0 >> 32;
-  const x2 = a1 & M32;
-  const x3 = a1 >> 32;
-  const y0 = b0 & M32;
-  const y1 = b0 >> 32;
-  const y2 = b1 & M32;
-  const y3 = b1 >> 32;
-
-  // Product scanning: each 32x32 product adds its low half to column k, high half to k + 1,
-  // so every column stays below 2^36.
-  let p: u64 = x0 * y0;
-  let c0: i64 = p & M32;
-  let c1: i64 = p >> 32;
-  p = x0 * y1;
-  c1 += p & M32;
-  let c2: i64 = p >> 32;
-  p = x1 * y0;
-  c1 += p & M32;
-  c2 += p >> 32;
-  p = x0 * y2;
-  c2 += p & M32;
-  let c3: i64 = p >> 32;
-  p = x1 * y1;
-  c2 += p & M32;
-  c3 += p >> 32;
-  p = x2 * y0;
-  c2 += p & M32;
-  c3 += p >> 32;
-  p = x0 * y3;
-  c3 += p & M32;
-  let c4: i64 = p >> 32;
-  p = x1 * y2;
-  c3 += p & M32;
-  c4 += p >> 32;
-  p = x2 * y1;
-  c3 += p & M32;
-  c4 += p >> 32;
-  p = x3 * y0;
-  c3 += p & M32;
-  c4 += p >> 32;
-  p = x1 * y3;
-  c4 += p & M32;
-  let c5: i64 = p >> 32;
-  p = x2 * y2;
-  c4 += p & M32;
-  c5 += p >> 32;
-  p = x3 * y1;
-  c4 += p & M32;
-  c5 += p >> 32;
-  p = x2 * y3;
-  c5 += p & M32;
-  let c6: i64 = p >> 32;
-  p = x3 * y2;
-  c5 += p & M32;
-  c6 += p >> 32;
-  p = x3 * y3;
-  c6 += p & M32;
-  const c7: i64 = p >> 32;
-
-  // Column k >= 4 stands for c_k * 2^(32(k-4)) * 2^128 = c_k * 2^(32(k-4)) * (28 * 2^64 - 1).
-  c5 += 28 * c7;
-  c3 -= c7;
-  c4 += 28 * c6;
-  c2 -= c6;
-  c3 += 28 * c5;
-  c1 -= c5;
-  c2 += 28 * c4;
-  c0 -= c4;
-
-  // Signed carries; what leaves column 3 (t * 2^128) is folded the same way, at most twice more.
-  c1 += c0 >> 32;
-  c0 &= M32;
-  c2 += c1 >> 32;
-  c1 &= M32;
-  c3 += c2 >> 32;
-  c2 &= M32;
-  let t = c3 >> 32;
-  c3 &= M32;
-  for (let round = 0; round < 2; round++) {
-    c2 += 28 * t;
-    c0 -= t;
-    c1 += c0 >> 32;
-    c0 &= M32;
-    c2 += c1 >> 32;
-    c1 &= M32;
-    c3 += c2 >> 32;
-    c2 &= M32;
-    t = c3 >> 32;
-    c3 &= M32;
-  }
-  canon(<u64>c0 | (<u64>c1 << 32), <u64>c2 | (<u64>c3 << 32), false);
-}
-
-export function pow128(x0: u64, x1: u64, e0: u64, e1: u64): void {
-  let r0: u64 = 1;
-  let r1: u64 = 0;
-  for (let i = 0; i < 128; i++) {
-    const bit = i < 64 ? (e0 >> i) & 1 : (e1 >> (i - 64)) & 1;
-    if (bit) {
-      mul128(r0, r1, x0, x1);
-      r0 = R0;
-      r1 = R1;
-    }
-    mul128(x0, x1, x0, x1);
-    x0 = R0;
-    x1 = R1;
-  }
-  R0 = r0;
-  R1 = r1;
-}
+import { P1, R0, R1, add128, sub128, neg128, mul128, mul128x2, pow128 } from './f128-arith';
 
 export function f128_add(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 4);
@@ -181,8 +25,11 @@ export function f128_sub(a: usize, b: usize, out: usize, n: u32): i32 {
 }
 
 export function f128_mul(a: usize, b: usize, out: usize, n: u32): i32 {
-  const end = a + (<usize>n << 4);
-  for (; a < end; a += 16, b += 16, out += 16) {
+  const end = a + (<usize>(n & ~1) << 4);
+  for (; a < end; a += 32, b += 32, out += 32) {
+    mul128x2(v128.load(a), v128.load(a, 16), v128.load(b), v128.load(b, 16), out);
+  }
+  if (n & 1) {
     mul128(load<u64>(a), load<u64>(a, 8), load<u64>(b), load<u64>(b, 8));
     store<u64>(out, R0);
     store<u64>(out, R1, 8);
@@ -211,8 +58,10 @@ export function f128_add_scalar(a: usize, c0: u64, c1: u64, out: usize, n: u32):
 }
 
 export function f128_mul_scalar(a: usize, c0: u64, c1: u64, out: usize, n: u32): i32 {
-  const end = a + (<usize>n << 4);
-  for (; a < end; a += 16, out += 16) {
+  const c = i64x2.replace_lane(i64x2.splat(c0), 1, c1);
+  const end = a + (<usize>(n & ~1) << 4);
+  for (; a < end; a += 32, out += 32) mul128x2(v128.load(a), v128.load(a, 16), c, c, out);
+  if (n & 1) {
     mul128(load<u64>(a), load<u64>(a, 8), c0, c1);
     store<u64>(out, R0);
     store<u64>(out, R1, 8);
@@ -234,11 +83,19 @@ export function f128_sum(a: usize, n: u32, res: usize): i32 {
   return OK;
 }
 
+/** Writes sum a[i] * b[i] to res; res (32 bytes) also holds each pair of products. */
 export function f128_inner(a: usize, b: usize, n: u32, res: usize): i32 {
   let s0: u64 = 0;
   let s1: u64 = 0;
-  const end = a + (<usize>n << 4);
-  for (; a < end; a += 16, b += 16) {
+  const end = a + (<usize>(n & ~1) << 4);
+  for (; a < end; a += 32, b += 32) {
+    mul128x2(v128.load(a), v128.load(a, 16), v128.load(b), v128.load(b, 16), res);
+    add128(s0, s1, load<u64>(res), load<u64>(res, 8));
+    add128(R0, R1, load<u64>(res, 16), load<u64>(res, 24));
+    s0 = R0;
+    s1 = R1;
+  }
+  if (n & 1) {
     mul128(load<u64>(a), load<u64>(a, 8), load<u64>(b), load<u64>(b, 8));
     add128(s0, s1, R0, R1);
     s0 = R0;
@@ -351,25 +208,44 @@ export function f128_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
       if (i < j) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
     }
   }
-  for (let h: u32 = 1; h < n; h <<= 1) {
+  // Half-size 1: the twiddle is 1.
+  for (let i: u32 = 0; i + 1 < n; i += 2) {
+    const pu = a + (<usize>i << 4);
+    const u0 = load<u64>(pu);
+    const u1 = load<u64>(pu, 8);
+    const v0 = load<u64>(pu, 16);
+    const v1 = load<u64>(pu, 24);
+    add128(u0, u1, v0, v1);
+    store<u64>(pu, R0);
+    store<u64>(pu, R1, 8);
+    sub128(u0, u1, v0, v1);
+    store<u64>(pu, R0, 16);
+    store<u64>(pu, R1, 24);
+  }
+
+  // Larger stages: the products v * w of two butterflies at once (SIMD, in place), then the
+  // sums and differences.
+  for (let h: u32 = 2; h < n; h <<= 1) {
     const t = tw + (<usize>(h - 1) << 4);
     const hb = <usize>h << 4;
     for (let i: u32 = 0; i < n; i += h << 1) {
       const pu0 = a + (<usize>i << 4);
       const end = pu0 + hb;
-      for (let pu = pu0, pt = t; pu < end; pu += 16, pt += 16) {
+      for (let pu = pu0, pt = t; pu < end; pu += 32, pt += 32) {
         const pv = pu + hb;
-        mul128(load<u64>(pv), load<u64>(pv, 8), load<u64>(pt), load<u64>(pt, 8));
-        const v0 = R0;
-        const v1 = R1;
-        const u0 = load<u64>(pu);
-        const u1 = load<u64>(pu, 8);
-        add128(u0, u1, v0, v1);
-        store<u64>(pu, R0);
-        store<u64>(pu, R1, 8);
-        sub128(u0, u1, v0, v1);
-        store<u64>(pv, R0);
-        store<u64>(pv, R1, 8);
+        mul128x2(v128.load(pv), v128.load(pv, 16), v128.load(pt), v128.load(pt, 16), pv);
+        for (let k: usize = 0; k < 32; k += 16) {
+          const u0 = load<u64>(pu + k);
+          const u1 = load<u64>(pu + k, 8);
+          const v0 = load<u64>(pv + k);
+          const v1 = load<u64>(pv + k, 8);
+          add128(u0, u1, v0, v1);
+          store<u64>(pu + k, R0);
+          store<u64>(pu + k, R1, 8);
+          sub128(u0, u1, v0, v1);
+          store<u64>(pv + k, R0);
+          store<u64>(pv + k, R1, 8);
+        }
       }
     }
   }
