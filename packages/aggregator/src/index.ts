@@ -28,3 +28,16 @@ export { MIGRATIONS } from './store/migrations.js';
 export { openDatastore } from './store/open.js';
 export { openSqliteDatastore } from './store/sqlite.js';
 export { openPostgresDatastore, type PostgresOptions } from './store/postgres.js';
+export { createAggregator, type Aggregator, type AggregatorOptions } from './aggregator.js';
+export {
+  DEFAULT_DRIVERS,
+  parseConfig,
+  parseTaskSpec,
+  parseVdafSpec,
+  type AggregatorConfig,
+  type DpSpec,
+  type DriverConfig,
+  type TaskSpec,
+  type VdafSpec,
+} from './config.js';
+export { NOISE_HEADER, calibrateNoise, reportSensitivity, type NoiseParams } from './core/noise.js';

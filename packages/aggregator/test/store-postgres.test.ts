@@ -30,8 +30,8 @@ describe('PostgreSQL datastore', () => {
         openDatastore(`${PG_URL}?schema=${schema}`),
         openDatastore(`${PG_URL}?schema=${schema}`),
       ]);
-      expect(await a.schemaVersion()).toBe(1);
-      expect(await b.schemaVersion()).toBe(1);
+      expect(await a.schemaVersion()).toBe(2);
+      expect(await b.schemaVersion()).toBe(2);
       await a.close();
       await b.close();
     } finally {

@@ -69,6 +69,7 @@ function collectionJob(taskId: Uint8Array, jobId: Uint8Array): CollectionJobReco
     intervalStart: 0,
     intervalDuration: 0,
     response: null,
+    noise: null,
     createdAt: 5,
   };
 }
@@ -463,6 +464,7 @@ export function datastoreSuite(
           intervalStart: 3,
           intervalDuration: 2,
           response: u8(20, 4),
+          noise: 'leader=discrete-laplace',
         };
         await ds.transaction('t', (tx) => tx.updateCollectionJob(finished));
         expect(await ds.transaction('t', (tx) => tx.getCollectionJob(taskId, jobId))).toEqual(

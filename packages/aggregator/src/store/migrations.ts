@@ -114,6 +114,11 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (task_id, batch_id))`,
     ],
   },
+  {
+    version: 2,
+    name: 'noise status of collection jobs',
+    statements: [`ALTER TABLE collection_jobs ADD COLUMN noise TEXT`],
+  },
 ];
 
 /**

@@ -105,7 +105,10 @@ export async function openPostgresDatastore(
   const setup = new pg.Client({ connectionString: url });
   try {
     await setup.connect();
-    await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((e: { code?: string }) => {
+      // A concurrent opener created it between the check and the insert.
+      if (e.code !== '23505') throw e;
+    });
   } catch (e) {
     throw new StoreError(`postgres setup failed: ${(e as Error).message}`, { cause: e });
   } finally {

@@ -157,6 +157,7 @@ function toCollectionJob(r: Row): CollectionJobRecord {
     intervalStart: num(r.interval_start),
     intervalDuration: num(r.interval_duration),
     response: maybeBytes(r.response),
+    noise: (r.noise as string | null) ?? null,
     createdAt: num(r.created_at),
   };
 }
@@ -615,8 +616,8 @@ class SqlTransaction implements Transaction {
   async putCollectionJob(job: CollectionJobRecord): Promise<boolean> {
     const changes = await this.run(
       `INSERT INTO collection_jobs (task_id, job_id, request, state, buckets, error, report_count,
-         interval_start, interval_duration, response, created_at, lease_expiry)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
+         interval_start, interval_duration, response, noise, created_at, lease_expiry)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
       [
         job.taskId,
         job.jobId,
@@ -628,6 +629,7 @@ class SqlTransaction implements Transaction {
         job.intervalStart,
         job.intervalDuration,
         job.response,
+        job.noise,
         job.createdAt,
       ],
     );
@@ -648,7 +650,7 @@ class SqlTransaction implements Transaction {
   async updateCollectionJob(job: CollectionJobRecord): Promise<void> {
     const changes = await this.run(
       `UPDATE collection_jobs SET state = ?, buckets = ?, error = ?, report_count = ?, interval_start = ?,
-         interval_duration = ?, response = ? WHERE task_id = ? AND job_id = ?`,
+         interval_duration = ?, response = ?, noise = ? WHERE task_id = ? AND job_id = ?`,
       [
         job.state,
         job.buckets === null ? null : packBuckets(job.buckets),
@@ -657,6 +659,7 @@ class SqlTransaction implements Transaction {
         job.intervalStart,
         job.intervalDuration,
         job.response,
+        job.noise,
         job.taskId,
         job.jobId,
       ],

@@ -140,6 +140,8 @@ export interface CollectionJobRecord {
   intervalDuration: number;
   /** The encoded `CollectionJobResp` once finished. */
   response: Uint8Array | null;
+  /** How each aggregator noised its share (`pm-dp-noise` header value), once finished. */
+  noise: string | null;
   createdAt: number;
 }
 

@@ -1,0 +1,449 @@
+// Validation of the aggregator's configuration file and of task specifications: every field is
+// checked and a bad one is reported by its path (e.g. `tasks[0].minBatchSize`).
+import { ConfigError } from './errors.js';
+
+/** A VDAF as written in a task specification (numbers for the draft's integers). */
+export type VdafSpec =
+  | { type: 'Prio3Count' }
+  | { type: 'Prio3Sum'; maxMeasurement: number }
+  | { type: 'Prio3SumVec'; length: number; maxMeasurement: number; chunkLength: number }
+  | { type: 'Prio3Histogram'; length: number; chunkLength: number }
+  | { type: 'Prio3MultihotCountVec'; length: number; chunkLength: number; maxWeight: number }
+  | { type: 'Prio3L1BoundSum'; length: number; maxValue: number; chunkLength: number };
+
+/** Differential privacy of a task's released aggregate shares. */
+export interface DpSpec {
+  /** `discrete-laplace` (pure epsilon-DP, default) or `discrete-gaussian` ((epsilon, delta)-DP). */
+  mechanism: 'discrete-laplace' | 'discrete-gaussian';
+  epsilon: number;
+  /** Required for the Gaussian mechanism, in (0, 1). */
+  delta?: number;
+}
+
+/** A task as provisioned (configuration file, admin API); bytes are unpadded base64url. */
+export interface TaskSpec {
+  taskId: string;
+  role: 'leader' | 'helper';
+  leaderEndpoint: string;
+  helperEndpoint: string;
+  /** `task_info` as UTF-8 text, 1 to 255 bytes. */
+  taskInfo: string;
+  /** Seconds per DAP time unit. */
+  timePrecision: number;
+  minBatchSize: number;
+  batchMode: 'time_interval' | 'leader_selected';
+  /** Leader-selected only: reports per batch the Leader aims for (default minBatchSize). */
+  maxBatchSize?: number;
+  /** The task_interval extension, in time_precision units. */
+  taskInterval?: { start: number; duration: number };
+  vdaf: VdafSpec;
+  /** 32 bytes, base64url. */
+  vdafVerifyKey: string;
+  /** The Collector's encoded `HpkeConfig`, base64url. */
+  collectorHpkeConfig: string;
+  /** Bearer token the Leader presents to the Helper. */
+  aggregatorAuthToken: string;
+  /** Leader only: bearer token the Collector presents. */
+  collectorAuthToken?: string;
+  dp: DpSpec;
+}
+
+/** The aggregator's configuration file. */
+export interface AggregatorConfig {
+  /** `sqlite:PATH` or a `postgres://` URL. */
+  store: string;
+  listen: { host: string; port: number };
+  /** Path prefix under which the DAP resources are served, e.g. `/` or `/dap`. */
+  pathPrefix: string;
+  /** Bearer token of the admin API; the API is off when absent. */
+  adminToken?: string;
+  tasks: TaskSpec[];
+  /** Largest accepted request body in bytes. */
+  maxBodyBytes: number;
+  /** Allowed clock skew for report times, seconds. */
+  clockSkewSeconds: number;
+  drivers: DriverConfig;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Test only: aggregate shares leave without DP noise. Reported in every collection. */
+  unsafeDisableNoiseForTesting: boolean;
+}
+
+/** Leader job-driver settings. */
+export interface DriverConfig {
+  enabled: boolean;
+  /** Pause between driver passes, ms. */
+  intervalMs: number;
+  /** Lease length, ms. */
+  leaseMs: number;
+  /** Reports per aggregation job, at most. */
+  maxJobSize: number;
+  /** Reports per aggregation job, at least (fewer wait for more uploads). */
+  minJobSize: number;
+  /** Attempts at a job before it is abandoned. */
+  maxAttempts: number;
+  /** Largest backoff between attempts, ms. */
+  maxBackoffMs: number;
+  /** Timeout of one request to the peer, ms. */
+  peerTimeoutMs: number;
+}
+
+type Json = Record<string, unknown>;
+
+function fail(path: string, expected: string, received: unknown): never {
+  const shown =
+    typeof received === 'string'
+      ? `a string of length ${received.length}`
+      : received === undefined
+        ? 'nothing'
+        : JSON.stringify(received)?.slice(0, 40);
+  throw new ConfigError(`${path}: expected ${expected}, received ${shown}`);
+}
+
+function obj(v: unknown, path: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
+  return v as Json;
+}
+
+function noExtraKeys(o: Json, path: string, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}: unknown field`);
+  }
+}
+
+function str(o: Json, key: string, path: string, opt: { min?: number; max?: number } = {}): string {
+  const v = o[key];
+  const min = opt.min ?? 1;
+  const max = opt.max ?? 4096;
+  if (typeof v !== 'string' || v.length < min || v.length > max) {
+    fail(`${path}.${key}`, `a string of ${min} to ${max} characters`, v);
+  }
+  return v;
+}
+
+function int(
+  o: Json,
+  key: string,
+  path: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    fail(`${path}.${key}`, `an integer in [${min}, ${max}]`, v);
+  }
+  return v;
+}
+
+function optional<T>(o: Json, key: string, read: () => T): T | undefined {
+  return o[key] === undefined ? undefined : read();
+}
+
+function oneOf<T extends string>(o: Json, key: string, path: string, values: readonly T[]): T {
+  const v = o[key];
+  if (typeof v !== 'string' || !values.includes(v as T))
+    fail(`${path}.${key}`, `one of ${values.join(', ')}`, v);
+  return v as T;
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+function b64(o: Json, key: string, path: string, bytes?: number): string {
+  const v = str(o, key, path);
+  const decoded = B64URL.test(v) ? Buffer.from(v, 'base64url') : undefined;
+  if (decoded === undefined || decoded.toString('base64url') !== v)
+    fail(`${path}.${key}`, 'unpadded base64url', v);
+  if (bytes !== undefined && decoded.length !== bytes) {
+    throw new ConfigError(`${path}.${key}: expected ${bytes} bytes, received ${decoded.length}`);
+  }
+  return v;
+}
+
+function token(o: Json, key: string, path: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || !/^[A-Za-z0-9\-._~+/]{16,512}=*$/.test(v)) {
+    // The value is a secret: never echo it.
+    throw new ConfigError(
+      `${path}.${key}: expected a bearer token of 16 to 512 token68 characters`,
+    );
+  }
+  return v;
+}
+
+function url(o: Json, key: string, path: string): string {
+  const v = str(o, key, path, { max: 65535 });
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    fail(`${path}.${key}`, 'an absolute http(s) URL', v);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    fail(`${path}.${key}`, 'an http(s) URL', v);
+  if (!/^[\x21-\x7e]+$/.test(v)) fail(`${path}.${key}`, 'printable ASCII', v);
+  return v;
+}
+
+const U32 = 0xffffffff;
+
+/**
+ * Validates a VDAF specification.
+ *
+ * @param v - the parsed JSON.
+ * @param path - where it sits in the file, for messages.
+ * @returns the typed VDAF specification.
+ * @throws {ConfigError} naming the first bad field.
+ */
+export function parseVdafSpec(v: unknown, path: string): VdafSpec {
+  const o = obj(v, path);
+  const type = oneOf(o, 'type', path, [
+    'Prio3Count',
+    'Prio3Sum',
+    'Prio3SumVec',
+    'Prio3Histogram',
+    'Prio3MultihotCountVec',
+    'Prio3L1BoundSum',
+  ] as const);
+  switch (type) {
+    case 'Prio3Count':
+      noExtraKeys(o, path, ['type']);
+      return { type };
+    case 'Prio3Sum':
+      noExtraKeys(o, path, ['type', 'maxMeasurement']);
+      return { type, maxMeasurement: int(o, 'maxMeasurement', path, 1) };
+    case 'Prio3SumVec':
+      noExtraKeys(o, path, ['type', 'length', 'maxMeasurement', 'chunkLength']);
+      return {
+        type,
+        length: int(o, 'length', path, 1, U32),
+        maxMeasurement: int(o, 'maxMeasurement', path, 1),
+        chunkLength: int(o, 'chunkLength', path, 1, U32),
+      };
+    case 'Prio3Histogram':
+      noExtraKeys(o, path, ['type', 'length', 'chunkLength']);
+      return {
+        type,
+        length: int(o, 'length', path, 1, U32),
+        chunkLength: int(o, 'chunkLength', path, 1, U32),
+      };
+    case 'Prio3MultihotCountVec':
+      noExtraKeys(o, path, ['type', 'length', 'chunkLength', 'maxWeight']);
+      return {
+        type,
+        length: int(o, 'length', path, 1, U32),
+        chunkLength: int(o, 'chunkLength', path, 1, U32),
+        maxWeight: int(o, 'maxWeight', path, 1),
+      };
+    case 'Prio3L1BoundSum':
+      noExtraKeys(o, path, ['type', 'length', 'maxValue', 'chunkLength']);
+      return {
+        type,
+        length: int(o, 'length', path, 1, U32),
+        maxValue: int(o, 'maxValue', path, 1),
+        chunkLength: int(o, 'chunkLength', path, 1, U32),
+      };
+  }
+}
+
+function parseDp(v: unknown, path: string): DpSpec {
+  const o = obj(v, path);
+  noExtraKeys(o, path, ['mechanism', 'epsilon', 'delta']);
+  const mechanism = oneOf(o, 'mechanism', path, ['discrete-laplace', 'discrete-gaussian'] as const);
+  const epsilon = o.epsilon;
+  if (typeof epsilon !== 'number' || !(epsilon > 0) || epsilon > 100)
+    fail(`${path}.epsilon`, 'a number in (0, 100]', epsilon);
+  const delta = o.delta;
+  if (mechanism === 'discrete-gaussian') {
+    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
+      fail(`${path}.delta`, 'a number in (0, 1)', delta);
+    return { mechanism, epsilon, delta };
+  }
+  if (delta !== undefined)
+    throw new ConfigError(`${path}.delta: only allowed with discrete-gaussian`);
+  return { mechanism, epsilon };
+}
+
+const TASK_KEYS = [
+  'taskId',
+  'role',
+  'leaderEndpoint',
+  'helperEndpoint',
+  'taskInfo',
+  'timePrecision',
+  'minBatchSize',
+  'batchMode',
+  'maxBatchSize',
+  'taskInterval',
+  'vdaf',
+  'vdafVerifyKey',
+  'collectorHpkeConfig',
+  'aggregatorAuthToken',
+  'collectorAuthToken',
+  'dp',
+];
+
+/**
+ * Validates a task specification.
+ *
+ * @param v - the parsed JSON.
+ * @param path - where it sits, for messages (default `task`).
+ * @returns the typed task specification.
+ * @throws {ConfigError} naming the first bad field; secrets are never echoed.
+ * @example
+ * const spec = parseTaskSpec(JSON.parse(text));
+ */
+export function parseTaskSpec(v: unknown, path = 'task'): TaskSpec {
+  const o = obj(v, path);
+  noExtraKeys(o, path, TASK_KEYS);
+  const role = oneOf(o, 'role', path, ['leader', 'helper'] as const);
+  const taskInfo = str(o, 'taskInfo', path);
+  if (Buffer.byteLength(taskInfo, 'utf8') > 255)
+    fail(`${path}.taskInfo`, 'at most 255 UTF-8 bytes', taskInfo);
+  const batchMode = oneOf(o, 'batchMode', path, ['time_interval', 'leader_selected'] as const);
+  const minBatchSize = int(o, 'minBatchSize', path, 1);
+  const maxBatchSize = optional(o, 'maxBatchSize', () =>
+    int(o, 'maxBatchSize', path, minBatchSize),
+  );
+  if (maxBatchSize !== undefined && batchMode !== 'leader_selected') {
+    throw new ConfigError(`${path}.maxBatchSize: only allowed with batchMode leader_selected`);
+  }
+  const spec: TaskSpec = {
+    taskId: b64(o, 'taskId', path, 32),
+    role,
+    leaderEndpoint: url(o, 'leaderEndpoint', path),
+    helperEndpoint: url(o, 'helperEndpoint', path),
+    taskInfo,
+    timePrecision: int(o, 'timePrecision', path, 1),
+    minBatchSize,
+    batchMode,
+    vdaf: parseVdafSpec(o.vdaf, `${path}.vdaf`),
+    vdafVerifyKey: b64(o, 'vdafVerifyKey', path, 32),
+    collectorHpkeConfig: b64(o, 'collectorHpkeConfig', path),
+    aggregatorAuthToken: token(o, 'aggregatorAuthToken', path),
+    dp: parseDp(o.dp, `${path}.dp`),
+  };
+  if (maxBatchSize !== undefined) spec.maxBatchSize = maxBatchSize;
+  const interval = optional(o, 'taskInterval', () => {
+    const i = obj(o.taskInterval, `${path}.taskInterval`);
+    noExtraKeys(i, `${path}.taskInterval`, ['start', 'duration']);
+    return {
+      start: int(i, 'start', `${path}.taskInterval`, 0),
+      duration: int(i, 'duration', `${path}.taskInterval`, 1),
+    };
+  });
+  if (interval !== undefined) spec.taskInterval = interval;
+  if (role === 'leader') {
+    spec.collectorAuthToken = token(o, 'collectorAuthToken', path);
+  } else if (o.collectorAuthToken !== undefined) {
+    throw new ConfigError(`${path}.collectorAuthToken: only allowed for the leader`);
+  }
+  return spec;
+}
+
+/** Defaults of the driver settings. */
+export const DEFAULT_DRIVERS: DriverConfig = {
+  enabled: true,
+  intervalMs: 1000,
+  leaseMs: 60_000,
+  maxJobSize: 1000,
+  minJobSize: 1,
+  maxAttempts: 10,
+  maxBackoffMs: 60_000,
+  peerTimeoutMs: 30_000,
+};
+
+const CONFIG_KEYS = [
+  'store',
+  'listen',
+  'pathPrefix',
+  'adminToken',
+  'tasks',
+  'maxBodyBytes',
+  'clockSkewSeconds',
+  'drivers',
+  'logLevel',
+  'unsafeDisableNoiseForTesting',
+];
+
+/**
+ * Validates a parsed configuration file, filling defaults.
+ *
+ * @param v - the parsed JSON.
+ * @returns the configuration.
+ * @throws {ConfigError} naming the first bad field; secrets are never echoed.
+ * @example
+ * const config = parseConfig(JSON.parse(readFileSync('leader.json', 'utf8')));
+ */
+export function parseConfig(v: unknown): AggregatorConfig {
+  const o = obj(v, 'config');
+  noExtraKeys(o, 'config', CONFIG_KEYS);
+  const store = str(o, 'store', 'config');
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(store))
+    fail('config.store', 'sqlite:PATH or postgres://URL', store);
+  const listenObj = obj(o.listen ?? {}, 'config.listen');
+  noExtraKeys(listenObj, 'config.listen', ['host', 'port']);
+  const listen = {
+    host: listenObj.host === undefined ? '127.0.0.1' : str(listenObj, 'host', 'config.listen'),
+    port: listenObj.port === undefined ? 8080 : int(listenObj, 'port', 'config.listen', 0, 65535),
+  };
+  const pathPrefix = o.pathPrefix === undefined ? '/' : str(o, 'pathPrefix', 'config');
+  if (!pathPrefix.startsWith('/')) fail('config.pathPrefix', 'a path starting with /', pathPrefix);
+  const tasksRaw = o.tasks ?? [];
+  if (!Array.isArray(tasksRaw)) fail('config.tasks', 'an array', tasksRaw);
+  const tasks = tasksRaw.map((t, i) => parseTaskSpec(t, `config.tasks[${i}]`));
+  const ids = new Set<string>();
+  for (const [i, t] of tasks.entries()) {
+    if (ids.has(t.taskId)) throw new ConfigError(`config.tasks[${i}].taskId: duplicate task ID`);
+    ids.add(t.taskId);
+  }
+  const d = obj(o.drivers ?? {}, 'config.drivers');
+  noExtraKeys(d, 'config.drivers', Object.keys(DEFAULT_DRIVERS));
+  const drivers: DriverConfig = { ...DEFAULT_DRIVERS };
+  if (d.enabled !== undefined) {
+    if (typeof d.enabled !== 'boolean') fail('config.drivers.enabled', 'a boolean', d.enabled);
+    drivers.enabled = d.enabled;
+  }
+  for (const k of [
+    'intervalMs',
+    'leaseMs',
+    'maxJobSize',
+    'minJobSize',
+    'maxAttempts',
+    'maxBackoffMs',
+    'peerTimeoutMs',
+  ] as const) {
+    if (d[k] !== undefined) drivers[k] = int(d, k, 'config.drivers', 1, 86_400_000);
+  }
+  if (drivers.minJobSize > drivers.maxJobSize) {
+    throw new ConfigError('config.drivers.minJobSize: expected at most drivers.maxJobSize');
+  }
+  const unsafe = o.unsafeDisableNoiseForTesting ?? false;
+  if (typeof unsafe !== 'boolean') fail('config.unsafeDisableNoiseForTesting', 'a boolean', unsafe);
+  const config: AggregatorConfig = {
+    store,
+    listen,
+    pathPrefix,
+    tasks,
+    maxBodyBytes:
+      o.maxBodyBytes === undefined
+        ? 16 * 1024 * 1024
+        : int(o, 'maxBodyBytes', 'config', 1024, 1 << 30),
+    clockSkewSeconds:
+      o.clockSkewSeconds === undefined ? 300 : int(o, 'clockSkewSeconds', 'config', 0, 86_400),
+    drivers,
+    logLevel:
+      o.logLevel === undefined
+        ? 'info'
+        : oneOf(o, 'logLevel', 'config', [
+            'fatal',
+            'error',
+            'warn',
+            'info',
+            'debug',
+            'trace',
+            'silent',
+          ] as const),
+    unsafeDisableNoiseForTesting: unsafe,
+  };
+  if (o.adminToken !== undefined) config.adminToken = token(o, 'adminToken', 'config');
+  return config;
+}

@@ -1,0 +1,88 @@
+// What every handler and driver of one aggregator instance shares: the datastore, clock,
+// logger, metrics, settings, and caches of tasks and HPKE keys loaded from the datastore.
+import { decodeHpkeConfig, type HpkeKeypair } from '@private-measurement/protocol';
+import type { Logger } from 'pino';
+import type { DriverConfig } from '../config.js';
+import type { Datastore } from '../store/types.js';
+import type { Metrics } from './observability.js';
+import { taskFromRecord, type Task } from './task.js';
+
+/** Settings resolved from the options of `createAggregator`. */
+export interface Settings {
+  pathPrefix: string;
+  adminToken: string | undefined;
+  maxBodyBytes: number;
+  clockSkewSeconds: number;
+  drivers: DriverConfig;
+  unsafeDisableNoiseForTesting: boolean;
+  /** Shards per batch bucket (rows merged at collection), against write contention. */
+  batchShards: number;
+}
+
+/** How long a cached task or key list is trusted before rereading the datastore. */
+const CACHE_MS = 5_000;
+
+/** The shared state of one aggregator instance. */
+export class AggregatorContext {
+  private readonly taskCache = new Map<string, { task: Task | null; at: number }>();
+  private keyCache: { keys: HpkeKeypair[]; active: HpkeKeypair[]; at: number } | undefined;
+
+  constructor(
+    readonly ds: Datastore,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    readonly settings: Settings,
+    readonly now: () => number,
+    readonly fetchPeer: typeof fetch,
+  ) {}
+
+  /**
+   * The task with this ID, or undefined when it is not provisioned.
+   *
+   * @throws {ConfigError} when the stored specification is invalid.
+   */
+  async task(id: Uint8Array): Promise<Task | undefined> {
+    const key = Buffer.from(id).toString('hex');
+    const hit = this.taskCache.get(key);
+    if (hit && this.now() - hit.at < CACHE_MS) return hit.task ?? undefined;
+    const record = await this.ds.transaction('get-task', (tx) => tx.getTask(id));
+    const task = record === null ? null : taskFromRecord(record);
+    this.taskCache.set(key, { task, at: this.now() });
+    return task ?? undefined;
+  }
+
+  /** Forgets cached tasks (after provisioning changes). */
+  invalidateTasks(): void {
+    this.taskCache.clear();
+  }
+
+  /** Forgets cached keys (after key changes). */
+  invalidateKeys(): void {
+    this.keyCache = undefined;
+  }
+
+  private async loadKeys(): Promise<NonNullable<typeof this.keyCache>> {
+    if (this.keyCache && this.now() - this.keyCache.at < CACHE_MS) return this.keyCache;
+    const records = await this.ds.transaction('list-keys', (tx) => tx.listHpkeKeys());
+    const toPair = (r: (typeof records)[number]): HpkeKeypair => ({
+      config: decodeHpkeConfig(r.config),
+      privateKey: r.privateKey,
+    });
+    this.keyCache = {
+      keys: records.map(toPair),
+      active: records.filter((r) => r.state === 'active').map(toPair),
+      at: this.now(),
+    };
+    return this.keyCache;
+  }
+
+  /** Every HPKE key pair this aggregator can still decrypt with. */
+  async hpkeKeys(): Promise<HpkeKeypair[]> {
+    return (await this.loadKeys()).keys;
+  }
+
+  /** The key pairs advertised at `hpke_config`, preferred first. */
+  async activeHpkeKeys(): Promise<HpkeKeypair[]> {
+    return (await this.loadKeys()).active;
+  }
+}
