@@ -3,7 +3,13 @@
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError, VerifyError } from '../errors.js';
 import { type Gadget, gadgetPolyLen, wirePolyLen } from './gadgets.js';
-import { evalRows, extendValues, lagrangeWeights } from './internal/lagrange.js';
+import { nodes, powPow2 } from './internal/cache.js';
+import {
+  evalRows,
+  extendValues,
+  lagrangeWeights,
+  lagrangeWeightsMany,
+} from './internal/lagrange.js';
 import { copyStrided, nextPow2 } from './internal/vec.js';
 
 /**
@@ -42,15 +48,6 @@ export interface ValidCircuit<M, R> {
     numShares: number,
     gadgetOutputs: readonly FieldVec[],
   ): FieldVec;
-}
-
-/** Value at t of the polynomial with evaluations `evals` at the powers of nthRoot(n). */
-function evalAt(f: Field, evals: FieldVec, t: bigint): bigint {
-  const n = f.len(evals);
-  if (f.powS(t, BigInt(n)) !== 1n) return f.innerProduct(evals, lagrangeWeights(f, n, t));
-  // t is itself a node: the value is stored (probability about n / p for a random t).
-  const nodes = f.toBigInts(f.powers(f.nthRoot(n), n));
-  return f.get(evals, nodes.indexOf(t));
 }
 
 /**
@@ -217,13 +214,19 @@ export class FlpBBCGGI19<M, R> {
       const p = wirePolyLen(calls);
       const t = f.get(queryRand, tOff + i);
       // draft-irtf-cfrg-vdaf-20 §7.3.4: t must not be one of the wire polynomial nodes.
-      if (f.powS(t, BigInt(p)) === 1n)
-        throw new VerifyError('query: test point is a root of unity');
+      if (powPow2(f, t, p) === 1n) throw new VerifyError('query: test point is a root of unity');
+      const size = f.len(polys[i]);
+      // t may still be a node of the larger gadget grid (probability about size / p): then the
+      // value is stored rather than interpolated.
+      const onGrid = powPow2(f, t, size) === 1n;
+      const [wp, ws] = onGrid ? [lagrangeWeights(f, p, t)] : lagrangeWeightsMany(f, [p, size], t);
       const wires = this.wirePolys(g, inputs[i], calls, seeds[i]);
-      const wireChecks = evalRows(f, wires, g.arity, lagrangeWeights(f, p, t));
-      copyStrided(f, wireChecks, 0, 1, verifier, vOff, 1, g.arity);
+      copyStrided(f, evalRows(f, wires, g.arity, wp), 0, 1, verifier, vOff, 1, g.arity);
       vOff += g.arity;
-      f.set(verifier, vOff, evalAt(f, polys[i], t));
+      const gadgetCheck = onGrid
+        ? f.get(polys[i], f.toBigInts(nodes(f, size)).indexOf(t))
+        : f.innerProduct(polys[i], ws);
+      f.set(verifier, vOff, gadgetCheck);
       vOff += 1;
     });
     return verifier;

@@ -2,8 +2,8 @@
 // polynomial evaluation in the Lagrange basis done by whole-vector NTT and arithmetic kernels.
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../errors.js';
-import { doubleEvals } from './internal/lagrange.js';
-import { nextPow2 } from './internal/vec.js';
+import { cosetEvals, doubleEvals } from './internal/lagrange.js';
+import { copyStrided, foldRows, nextPow2 } from './internal/vec.js';
 
 /**
  * A gadget: a non-affine sub-circuit of a validity circuit (draft-irtf-cfrg-vdaf-20 §7.3.2).
@@ -177,6 +177,7 @@ export class ParallelSum implements Gadget {
   }
 
   evalPoly(field: Field, wires: FieldVec, p: number): FieldVec {
+    if (this.subcircuit instanceof Mul) return this.sumOfProducts(field, wires, p);
     const a = this.subcircuit.arity;
     const w = field.words;
     const out = field.zeros(nextPow2(gadgetPolyLen(this.degree, p)));
@@ -184,6 +185,33 @@ export class ParallelSum implements Gadget {
       const sub = wires.subarray(i * a * p * w, (i + 1) * a * p * w);
       field.add(out, this.subcircuit.evalPoly(field, sub, p), out);
     }
+    return out;
+  }
+
+  /**
+   * ParallelSum(Mul) in whole-matrix form: the gadget polynomial's 2p values are the sums over
+   * pairs of x_j * y_j at the nodes w_2p^(2i) (the wire values themselves) and on the coset
+   * w_2p^(2i+1) (two transforms per wire), interleaved as draft-20 double_evaluations orders them.
+   */
+  private sumOfProducts(field: Field, wires: FieldVec, p: number): FieldVec {
+    const c = this.count;
+    const w = field.words;
+    const rowLen = p * w;
+    const x = field.zeros(c * p);
+    const y = field.zeros(c * p);
+    for (let j = 0; j < c; j++) {
+      x.set(wires.subarray(2 * j * rowLen, (2 * j + 1) * rowLen), j * rowLen);
+      y.set(wires.subarray((2 * j + 1) * rowLen, (2 * j + 2) * rowLen), j * rowLen);
+    }
+    const even = foldRows(field, field.mul(x, y), c, p);
+    for (let j = 0; j < c; j++) {
+      x.set(cosetEvals(field, x.subarray(j * rowLen, (j + 1) * rowLen)), j * rowLen);
+      y.set(cosetEvals(field, y.subarray(j * rowLen, (j + 1) * rowLen)), j * rowLen);
+    }
+    const odd = foldRows(field, field.mul(x, y, x), c, p);
+    const out = field.zeros(2 * p);
+    copyStrided(field, even, 0, 1, out, 0, 2, p);
+    copyStrided(field, odd, 0, 1, out, 1, 2, p);
     return out;
   }
 }

@@ -2,7 +2,8 @@
 // (draft-irtf-cfrg-vdaf-20 §7.4.3): ParallelSum(Mul, chunk_length) over chunks of the
 // measurement, the j-th pair of a chunk being (r^(j+1) * x, x - 1/num_shares).
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
-import { transpose, resize } from '../internal/vec.js';
+import { invInt } from '../internal/cache.js';
+import { resize, tile, transpose } from '../internal/vec.js';
 
 /** Number of ParallelSum calls that cover `len` elements in chunks of `chunkLength`. */
 export function chunkCalls(len: number, chunkLength: number): number {
@@ -23,18 +24,29 @@ export function rangeCheckWires(
   const calls = field.len(jointRand);
   const w = field.words;
   const c = chunkLength;
-  const sharesInv = field.invS(BigInt(numShares));
-
   // Zero padding up to calls * c elements; column j of the calls x c matrix is row j of mt.
   const mt = transpose(field, resize(field, meas, calls * c), calls, c);
+
+  // Row j of the c x calls matrix pw is r^(j+1), r the joint randomness of each call: rows are
+  // filled by doubling (rows [f, 2f) are rows [0, f) times row f - 1 = r^f).
+  const pw = field.zeros(c * calls);
+  pw.set(jointRand);
+  for (let filled = 1; filled < c;) {
+    const k = Math.min(filled, c - filled);
+    const rf = pw.subarray((filled - 1) * calls * w, filled * calls * w);
+    const dst = pw.subarray(filled * calls * w, (filled + k) * calls * w);
+    field.mul(pw.subarray(0, k * calls * w), tile(field, rf, k), dst);
+    filled += k;
+  }
+
+  // Wire 2j is r^(j+1) * x, wire 2j+1 is x - 1/numShares.
+  const xs = field.mul(mt, pw, pw);
+  const ys = field.addScalar(mt, field.negS(invInt(field, numShares)), mt);
   const out = field.zeros(2 * c * calls);
-  const rPow = jointRand.slice();
-  const negInv = field.negS(sharesInv);
+  const rowLen = calls * w;
   for (let j = 0; j < c; j++) {
-    const x = mt.subarray(j * calls * w, (j + 1) * calls * w);
-    field.mul(x, rPow, out.subarray(2 * j * calls * w, (2 * j + 1) * calls * w));
-    field.addScalar(x, negInv, out.subarray((2 * j + 1) * calls * w, (2 * j + 2) * calls * w));
-    if (j + 1 < c) field.mul(rPow, jointRand, rPow);
+    out.set(xs.subarray(j * rowLen, (j + 1) * rowLen), 2 * j * rowLen);
+    out.set(ys.subarray(j * rowLen, (j + 1) * rowLen), (2 * j + 1) * rowLen);
   }
   return out;
 }

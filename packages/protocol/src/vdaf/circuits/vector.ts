@@ -4,6 +4,7 @@ import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
 import type { ValidCircuit } from '../flp.js';
 import { Mul, ParallelSum } from '../gadgets.js';
+import { invInt } from '../internal/cache.js';
 import { checkInt } from '../internal/vec.js';
 import { chunkCalls, rangeCheckWires } from './parallel-range.js';
 import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './range.js';
@@ -101,7 +102,7 @@ export function histogramCircuit(
     decode: (out) => decodeInts(field, out),
     evalOutputs(meas, _jr, numShares, g) {
       // Range check, then sum check: the buckets add up to one.
-      const sumCheck = field.subS(field.sum(meas), field.invS(BigInt(numShares)));
+      const sumCheck = field.subS(field.sum(meas), invInt(field, numShares));
       return field.fromBigInts([field.sum(g[0]), sumCheck]);
     },
   };

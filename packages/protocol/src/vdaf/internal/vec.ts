@@ -121,3 +121,32 @@ export function checkInt(name: string, x: unknown, min: number, max: number): nu
   }
   return x;
 }
+
+/** `times` copies of `v` back to back. */
+export function tile(field: Field, v: FieldVec, times: number): FieldVec {
+  const out = new BigUint64Array(v.length * times);
+  for (let i = 0; i < times; i++) out.set(v, i * v.length);
+  return out;
+}
+
+/**
+ * Sums the `rows` rows of the row-major `rows` x `cols` matrix `m` into a vector of `cols`
+ * elements, by folding the bottom half onto the top half: about log2(rows) kernel calls.
+ * Overwrites `m`.
+ */
+export function foldRows(field: Field, m: FieldVec, rows: number, cols: number): FieldVec {
+  const w = field.words * cols;
+  let n = rows;
+  while (n > 1) {
+    const h = Math.floor(n / 2);
+    const top = m.subarray(0, h * w);
+    field.add(top, m.subarray((n - h) * w, n * w), top);
+    n -= h;
+  }
+  return m.slice(0, w);
+}
+
+/** Sum of each row of the `rows` x `cols` matrix `m` (a vector of `rows` elements). */
+export function rowSums(field: Field, m: FieldVec, rows: number, cols: number): FieldVec {
+  return foldRows(field, transpose(field, m, rows, cols), cols, rows);
+}
