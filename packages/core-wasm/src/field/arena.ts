@@ -7,9 +7,6 @@ const PAGE = 65536;
 /** Bytes reserved at the start of the arena for scalar results and error indices. */
 const SLOT_BYTES = 64;
 
-/** Regions of one call, as byte offsets into linear memory. */
-export type Layout = number[];
-
 /** The arena of one module instance. Calls are synchronous, so one layout at a time exists. */
 export class Arena {
   private readonly memory: WebAssembly.Memory;
@@ -31,38 +28,47 @@ export class Arena {
     this.u8 = new Uint8Array(memory.buffer);
   }
 
+  /** Byte offset of the second region of the last `layout`. */
+  p1 = 0;
+  /** Byte offset of the third region of the last `layout`. */
+  p2 = 0;
+
   /**
-   * Lays out consecutive 16-byte aligned regions of the given sizes after the result slot,
-   * growing memory as needed.
+   * Lays out up to three consecutive 16-byte aligned regions after the result slot, growing
+   * memory as needed; the second and third offsets are left in `p1` and `p2`.
    *
-   * @param sizes - region sizes in bytes.
-   * @returns the byte offset of each region.
+   * @param a - size of the first region in bytes.
+   * @param b - size of the second region in bytes.
+   * @param c - size of the third region in bytes.
+   * @returns the byte offset of the first region.
    * @throws {BackendError} when linear memory cannot grow that far.
    */
-  layout(...sizes: number[]): Layout {
-    const offsets: number[] = [];
-    let at = this.slot + SLOT_BYTES;
-    for (const s of sizes) {
-      offsets.push(at);
-      at += Math.ceil(s / 16) * 16;
-    }
+  layout(a: number, b = 0, c = 0): number {
+    const p0 = this.slot + SLOT_BYTES;
+    this.p1 = p0 + align16(a);
+    this.p2 = this.p1 + align16(b);
+    const end = this.p2 + align16(c);
     const have = this.memory.buffer.byteLength;
-    if (at > have) {
+    if (end > have) {
       try {
-        this.memory.grow(Math.ceil((at - have) / PAGE));
+        this.memory.grow(Math.ceil((end - have) / PAGE));
       } catch {
-        throw new BackendError(`wasm memory: could not grow to ${at} bytes`);
+        throw new BackendError(`wasm memory: could not grow to ${end} bytes`);
       }
     }
     if (this.u64.buffer !== this.memory.buffer) {
       this.u64 = new BigUint64Array(this.memory.buffer);
       this.u8 = new Uint8Array(this.memory.buffer);
     }
-    return offsets;
+    return p0;
   }
 
   /** Word `i` of the result slot. */
   slotWord(i: number): bigint {
     return this.u64[this.slot / 8 + i];
   }
+}
+
+function align16(n: number): number {
+  return Math.ceil(n / 16) * 16;
 }

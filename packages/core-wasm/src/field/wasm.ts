@@ -20,6 +20,30 @@ const TWIDDLE_CACHE_LOG = 16;
 
 type Kernel = (...args: (number | bigint)[]) => number;
 
+/** Kernel names, without the `f64_` / `f128_` prefix. */
+const KERNELS = [
+  'add',
+  'sub',
+  'mul',
+  'neg',
+  'add_scalar',
+  'mul_scalar',
+  'sum',
+  'inner',
+  'inv',
+  'powers',
+  'check',
+  'twiddles',
+  'ntt',
+  'ntt_coset',
+  'inv_ntt',
+  'poly_eval',
+  'poly_mul_school',
+  'lagrange_eval',
+] as const;
+
+type KernelName = (typeof KERNELS)[number];
+
 /** Operations the benchmark can time on data already in linear memory. */
 export type RawKernelOp = 'add' | 'mul' | 'ntt';
 
@@ -27,21 +51,21 @@ export type RawKernelOp = 'add' | 'mul' | 'ntt';
 class WasmField extends FieldBase {
   readonly backend = 'wasm' as const;
   private readonly arena: Arena;
-  private readonly k: (name: string) => Kernel;
-  private readonly bytesPer: number;
+  private readonly kn: Record<KernelName, Kernel>;
   private readonly nInvCache: bigint[] = [];
   private readonly twiddleCache: BigUint64Array[] = [];
 
   constructor(params: FieldParams, exports: WebAssembly.Exports, arena: Arena) {
     super(params);
     this.arena = arena;
-    this.bytesPer = params.encodedSize;
     const prefix = params.words === 1 ? 'f64_' : 'f128_';
-    this.k = (name) => {
+    const kn: Partial<Record<KernelName, Kernel>> = {};
+    for (const name of KERNELS) {
       const f = exports[prefix + name];
       if (typeof f !== 'function') throw new BackendError(`wasm kernel ${prefix + name} missing`);
-      return f as Kernel;
-    };
+      kn[name] = f as Kernel;
+    }
+    this.kn = kn as Record<KernelName, Kernel>;
   }
 
   /** The scalar as kernel arguments: one i64, or low and high i64 for Field128. */
@@ -58,10 +82,6 @@ class WasmField extends FieldBase {
     if (status !== OK) throw new BackendError(`wasm kernel: unexpected status ${status}`);
   }
 
-  private bytes(n: number): number {
-    return n * this.bytesPer;
-  }
-
   /** Copies `v` into linear memory at byte offset `at`. */
   private put64(v: FieldVec, at: number): void {
     this.arena.u64.set(v, at / 8);
@@ -75,22 +95,34 @@ class WasmField extends FieldBase {
     return out;
   }
 
-  private binary(name: string, a: FieldVec, b: FieldVec, out?: FieldVec): FieldVec {
+  private binary(name: 'add' | 'sub' | 'mul', a: FieldVec, b: FieldVec, out?: FieldVec): FieldVec {
     this.pair(a, b);
     this.outFor(a.length, out);
-    const [pa, pb] = this.arena.layout(a.length * 8, b.length * 8);
+    const pa = this.arena.layout(a.length * 8, b.length * 8);
+    const pb = this.arena.p1;
     this.put64(a, pa);
     this.put64(b, pb);
-    this.check(this.k(name)(pa, pb, pa, a.length / this.words));
+    this.check(this.kn[name](pa, pb, pa, a.length / this.words));
     return this.take(pa, a.length, out);
   }
 
-  private unary(name: string, a: FieldVec, out: FieldVec | undefined, c: bigint[]): FieldVec {
+  private unary(
+    name: 'neg' | 'add_scalar' | 'mul_scalar',
+    a: FieldVec,
+    out: FieldVec | undefined,
+    c?: bigint,
+  ): FieldVec {
     this.vec(a, 'a');
     this.outFor(a.length, out);
-    const [pa] = this.arena.layout(a.length * 8);
+    const pa = this.arena.layout(a.length * 8);
     this.put64(a, pa);
-    this.check(this.k(name)(pa, ...c, pa, a.length / this.words));
+    const f = this.kn[name];
+    const n = a.length / this.words;
+    let status: number;
+    if (c === undefined) status = f(pa, pa, n);
+    else if (this.words === 1) status = f(pa, c, pa, n);
+    else status = f(pa, c & MASK64, c >> 64n, pa, n);
+    this.check(status);
     return this.take(pa, a.length, out);
   }
 
@@ -107,40 +139,42 @@ class WasmField extends FieldBase {
   }
 
   neg(a: FieldVec, out?: FieldVec): FieldVec {
-    return this.unary('neg', a, out, []);
+    return this.unary('neg', a, out);
   }
 
   addScalar(a: FieldVec, c: bigint, out?: FieldVec): FieldVec {
-    return this.unary('add_scalar', a, out, this.sc(this.scalar(c, 'c')));
+    return this.unary('add_scalar', a, out, this.scalar(c, 'c'));
   }
 
   mulScalar(a: FieldVec, c: bigint, out?: FieldVec): FieldVec {
-    return this.unary('mul_scalar', a, out, this.sc(this.scalar(c, 'c')));
+    return this.unary('mul_scalar', a, out, this.scalar(c, 'c'));
   }
 
   sum(a: FieldVec): bigint {
     this.vec(a, 'a');
-    const [pa] = this.arena.layout(a.length * 8);
+    const pa = this.arena.layout(a.length * 8);
     this.put64(a, pa);
-    this.check(this.k('sum')(pa, a.length / this.words, this.arena.slot));
+    this.check(this.kn.sum(pa, a.length / this.words, this.arena.slot));
     return this.slotValue();
   }
 
   innerProduct(a: FieldVec, b: FieldVec): bigint {
     this.pair(a, b);
-    const [pa, pb] = this.arena.layout(a.length * 8, b.length * 8);
+    const pa = this.arena.layout(a.length * 8, b.length * 8);
+    const pb = this.arena.p1;
     this.put64(a, pa);
     this.put64(b, pb);
-    this.check(this.k('inner')(pa, pb, a.length / this.words, this.arena.slot));
+    this.check(this.kn.inner(pa, pb, a.length / this.words, this.arena.slot));
     return this.slotValue();
   }
 
   inv(a: FieldVec, out?: FieldVec): FieldVec {
     this.vec(a, 'a');
     this.outFor(a.length, out);
-    const [pa, pt] = this.arena.layout(a.length * 8, a.length * 8);
+    const pa = this.arena.layout(a.length * 8, a.length * 8);
+    const pt = this.arena.p1;
     this.put64(a, pa);
-    const status = this.k('inv')(pa, pa, a.length / this.words, pt, this.arena.slot);
+    const status = this.kn.inv(pa, pa, a.length / this.words, pt, this.arena.slot);
     if (status === ERR_ZERO) {
       throw new ArithmeticError(`a[${this.arena.slotWord(0)}]: expected nonzero, received 0`);
     }
@@ -151,8 +185,8 @@ class WasmField extends FieldBase {
   powers(x: bigint, n: number): FieldVec {
     this.scalar(x, 'x');
     this.count(n, 'n');
-    const [po] = this.arena.layout(n * this.words * 8);
-    this.check(this.k('powers')(...this.sc(x), po, n));
+    const po = this.arena.layout(n * this.words * 8);
+    this.check(this.kn.powers(...this.sc(x), po, n));
     return this.take(po, n * this.words);
   }
 
@@ -164,9 +198,9 @@ class WasmField extends FieldBase {
 
   decode(bytes: Uint8Array): FieldVec {
     const n = this.decodeLength(bytes);
-    const [pa] = this.arena.layout(bytes.length);
+    const pa = this.arena.layout(bytes.length);
     this.arena.u8.set(bytes, pa);
-    const status = this.k('check')(pa, n, this.arena.slot);
+    const status = this.kn.check(pa, n, this.arena.slot);
     if (status === ERR_RANGE) {
       // draft-irtf-cfrg-vdaf-20 §6.1.1: decode_vec rejects x >= MODULUS
       const i = this.arena.slotWord(0);
@@ -188,7 +222,7 @@ class WasmField extends FieldBase {
       this.arena.u64.set(cached, tw / 8);
       return;
     }
-    this.check(this.k('twiddles')(...this.sc(this.nthRoot(n)), tw, n));
+    this.check(this.kn.twiddles(...this.sc(this.nthRoot(n)), tw, n));
     if (logn <= TWIDDLE_CACHE_LOG) {
       this.twiddleCache[logn] = this.arena.u64.slice(tw / 8, tw / 8 + (n - 1) * this.words);
     }
@@ -196,7 +230,8 @@ class WasmField extends FieldBase {
 
   /** Lays out an NTT of size n with `coeffs` zero-padded at the first region, twiddles next. */
   private nttInput(coeffs: FieldVec, n: number, logn: number): [number, number] {
-    const [pa, tw] = this.arena.layout(n * this.words * 8, this.twiddleBytes(n));
+    const pa = this.arena.layout(n * this.words * 8, this.twiddleBytes(n));
+    const tw = this.arena.p1;
     this.arena.u64.fill(0n, pa / 8 + coeffs.length, pa / 8 + n * this.words);
     this.put64(coeffs, pa);
     this.placeTwiddles(tw, n, logn);
@@ -206,7 +241,7 @@ class WasmField extends FieldBase {
   ntt(coeffs: FieldVec, n: number): FieldVec {
     const logn = this.nttArgs(coeffs, n);
     const [pa, tw] = this.nttInput(coeffs, n, logn);
-    this.check(this.k('ntt')(pa, n, logn, tw));
+    this.check(this.kn.ntt(pa, n, logn, tw));
     return this.take(pa, n * this.words);
   }
 
@@ -214,7 +249,7 @@ class WasmField extends FieldBase {
     const logn = this.nttArgs(coeffs, n);
     const [pa, tw] = this.nttInput(coeffs, n, logn);
     // draft-irtf-cfrg-vdaf-20 §6.1.2: set_s evaluates at s * Wn^i, s = nth_root(2n)
-    this.check(this.k('ntt_coset')(pa, n, logn, ...this.sc(this.nthRoot(2 * n)), tw));
+    this.check(this.kn.ntt_coset(pa, n, logn, ...this.sc(this.nthRoot(2 * n)), tw));
     return this.take(pa, n * this.words);
   }
 
@@ -229,7 +264,7 @@ class WasmField extends FieldBase {
 
   /** Runs the inverse NTT in place on n elements at `pa`, twiddles already at `tw`. */
   private invNttAt(pa: number, n: number, logn: number, tw: number): void {
-    this.check(this.k('inv_ntt')(pa, n, logn, ...this.sc(this.nInv(logn)), tw));
+    this.check(this.kn.inv_ntt(pa, n, logn, ...this.sc(this.nInv(logn)), tw));
   }
 
   invNtt(evals: FieldVec): FieldVec {
@@ -243,9 +278,9 @@ class WasmField extends FieldBase {
   polyEval(coeffs: FieldVec, x: bigint): bigint {
     this.vec(coeffs, 'coeffs');
     this.scalar(x, 'x');
-    const [pa] = this.arena.layout(coeffs.length * 8);
+    const pa = this.arena.layout(coeffs.length * 8);
     this.put64(coeffs, pa);
-    this.check(this.k('poly_eval')(pa, coeffs.length / this.words, ...this.sc(x), this.arena.slot));
+    this.check(this.kn.poly_eval(pa, coeffs.length / this.words, ...this.sc(x), this.arena.slot));
     return this.slotValue();
   }
 
@@ -258,10 +293,12 @@ class WasmField extends FieldBase {
     const m = this.count(la + lb - 1, 'len(a) + len(b) - 1');
     const w = this.words;
     if (Math.min(la, lb) <= POLY_MUL_SCHOOLBOOK_MAX) {
-      const [pa, pb, po] = this.arena.layout(a.length * 8, b.length * 8, m * w * 8);
+      const pa = this.arena.layout(a.length * 8, b.length * 8, m * w * 8);
+      const pb = this.arena.p1;
+      const po = this.arena.p2;
       this.put64(a, pa);
       this.put64(b, pb);
-      this.check(this.k('poly_mul_school')(pa, la, pb, lb, po));
+      this.check(this.kn.poly_mul_school(pa, la, pb, lb, po));
       return this.take(po, m * w);
     }
 
@@ -269,14 +306,16 @@ class WasmField extends FieldBase {
     const logn = Math.ceil(Math.log2(m));
     const n = 2 ** logn;
     const size = n * w * 8;
-    const [pa, pb, tw] = this.arena.layout(size, size, this.twiddleBytes(n));
+    const pa = this.arena.layout(size, size, this.twiddleBytes(n));
+    const pb = this.arena.p1;
+    const tw = this.arena.p2;
     this.arena.u64.fill(0n, pa / 8, (pb + size) / 8);
     this.put64(a, pa);
     this.put64(b, pb);
     this.placeTwiddles(tw, n, logn);
-    this.check(this.k('ntt')(pa, n, logn, tw));
-    this.check(this.k('ntt')(pb, n, logn, tw));
-    this.check(this.k('mul')(pa, pb, pa, n));
+    this.check(this.kn.ntt(pa, n, logn, tw));
+    this.check(this.kn.ntt(pb, n, logn, tw));
+    this.check(this.kn.mul(pa, pb, pa, n));
     this.invNttAt(pa, n, logn, tw);
     return this.take(pa, m * w);
   }
@@ -285,13 +324,13 @@ class WasmField extends FieldBase {
     const n = this.len(evals);
     const logn = this.log2(n, 'len(evals)', 2 ** (this.log2Order - 1));
     this.scalar(x, 'x');
-    const [pa] = this.arena.layout(evals.length * 8);
+    const pa = this.arena.layout(evals.length * 8);
     this.put64(evals, pa);
 
     // draft-irtf-cfrg-vdaf-20 §6.1.3.2 Lagrange.poly_eval: factor (-1)^(n-1) / n
     const f = n % 2 === 0 ? this.negS(this.nInv(logn)) : this.nInv(logn);
     const w = this.sc(this.nthRoot(n));
-    this.check(this.k('lagrange_eval')(pa, n, ...w, ...this.sc(x), ...this.sc(f), this.arena.slot));
+    this.check(this.kn.lagrange_eval(pa, n, ...w, ...this.sc(x), ...this.sc(f), this.arena.slot));
     return this.slotValue();
   }
 
@@ -305,7 +344,9 @@ class WasmField extends FieldBase {
    */
   _rawKernel(op: RawKernelOp, n: number): () => void {
     const words = n * this.words;
-    const [pa, pb, tw] = this.arena.layout(words * 8, words * 8, this.twiddleBytes(n));
+    const pa = this.arena.layout(words * 8, words * 8, this.twiddleBytes(n));
+    const pb = this.arena.p1;
+    const tw = this.arena.p2;
     const u64 = this.arena.u64;
     for (let i = 0; i < words; i++) {
       u64[pa / 8 + i] = BigInt(i + 1);
@@ -315,10 +356,10 @@ class WasmField extends FieldBase {
     if (op === 'ntt') {
       const logn = this.log2(n, 'n');
       this.placeTwiddles(tw, n, logn);
-      const f = this.k('ntt');
+      const f = this.kn.ntt;
       return () => void f(pa, cnt, logn, tw);
     }
-    const f = this.k(op);
+    const f = this.kn[op];
     return () => void f(pa, pb, pa, cnt);
   }
 }
