@@ -118,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
       maxTime: timing.maxTime,
     },
     figures,
+    elapsed: Math.round((Date.now() - started.getTime()) / 100) / 10,
   };
 
   if (!opts.jsonOnly) {
@@ -125,7 +126,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const written = writeResults(result, opts, started);
   const shown = written.filter((p) => !p.endsWith('latest.json') && !p.endsWith('latest.md'));
-  console.log(`\nbench: wrote ${shown.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  console.log(
+    `\nbench: ${figures.length} cases in ${result.elapsed} s; wrote ` +
+      shown.map((p) => relative(process.cwd(), p)).join(', '),
+  );
   const failed = figures.filter((f) => f.error !== undefined).length;
   if (failed > 0) console.error(`bench: ${failed} case(s) failed; see the error column`);
   return failed > 0 ? 1 : 0;

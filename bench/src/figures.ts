@@ -42,6 +42,8 @@ export interface RunResult {
   date: string;
   machine: Machine;
   options: { suites: string[]; quick: boolean; sizes?: number[]; maxTime: number };
+  /** Wall-clock seconds the run took, suite setup included. */
+  elapsed: number;
   figures: Figure[];
 }
 

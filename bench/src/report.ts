@@ -95,7 +95,8 @@ export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] =
   const o = result.options;
   out.push(
     `- run: suites ${o.suites.join(', ') || 'none'}; ${o.quick ? 'quick' : 'full'}; ` +
-      `maxTime ${o.maxTime} s per case${o.sizes ? `; sizes ${o.sizes.join(', ')}` : ''}`,
+      `maxTime ${o.maxTime} s per case${o.sizes ? `; sizes ${o.sizes.join(', ')}` : ''}; ` +
+      `${result.elapsed} s in all`,
   );
   out.push('');
   out.push(

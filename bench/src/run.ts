@@ -21,7 +21,7 @@ export interface Timing {
 
 /**
  * The timing of a run: `maxTime` as asked, else 1 s per case, or in quick mode a share of a
- * 40-second budget across the cases, between 0.02 s and 0.25 s.
+ * 30-second budget across the cases, between 0.02 s and 0.25 s.
  *
  * @param quick - quick mode.
  * @param caseCount - number of cases to time.
@@ -31,7 +31,7 @@ export interface Timing {
 export function chooseTiming(quick: boolean, caseCount: number, maxTime?: number): Timing {
   if (maxTime !== undefined) return { maxTime, minSamples: quick ? 3 : 5 };
   if (!quick) return { maxTime: 1, minSamples: 5 };
-  const share = 40 / Math.max(1, caseCount);
+  const share = 30 / Math.max(1, caseCount);
   return { maxTime: Math.min(0.25, Math.max(0.02, share)), minSamples: 3 };
 }
 

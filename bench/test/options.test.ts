@@ -61,9 +61,9 @@ describe('chooseTiming', () => {
     expect(chooseTiming(true, 10, 2)).toEqual({ maxTime: 2, minSamples: 3 });
   });
 
-  it('shares a 40 s budget in quick mode, within 0.02 s and 0.25 s per case', () => {
+  it('shares a 30 s budget in quick mode, within 0.02 s and 0.25 s per case', () => {
     expect(chooseTiming(true, 10).maxTime).toBe(0.25);
-    expect(chooseTiming(true, 400).maxTime).toBeCloseTo(0.1, 12);
+    expect(chooseTiming(true, 300).maxTime).toBeCloseTo(0.1, 12);
     expect(chooseTiming(true, 100_000).maxTime).toBe(0.02);
     expect(chooseTiming(true, 0).maxTime).toBe(0.25);
   });

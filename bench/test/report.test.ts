@@ -129,7 +129,7 @@ describe('markdown', () => {
   it('writes the machine, a section per group and the chart links', () => {
     const md = renderMarkdown(run(mul), [{ title: 'shard', file: 'c.svg' }]);
     expect(md).toContain('- machine: Test CPU, 2 cores, 8.0 GiB, Linux 6.0 x64');
-    expect(md).toContain('- run: suites field; quick; maxTime 0.25 s per case');
+    expect(md).toContain('- run: suites field; quick; maxTime 0.25 s per case; 12.5 s in all');
     expect(md).toContain('\n## field\n');
     expect(md).toContain('![shard](c.svg)');
     expect(md.endsWith('\n')).toBe(true);

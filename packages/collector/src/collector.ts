@@ -15,7 +15,13 @@ import {
   type Interval,
   type TaskConfiguration,
 } from '@private-measurement/protocol';
-import { HttpStatusError, ParamError, PollDeadlineError, ResponseError } from './errors.js';
+import {
+  HttpStatusError,
+  ParamError,
+  PollDeadlineError,
+  ResponseError,
+  TransportError,
+} from './errors.js';
 import {
   isTransient,
   parseRetryAfter,
@@ -163,7 +169,18 @@ export class Collector {
       noise: options.noise,
     };
     if (options.noise !== undefined) checkNoise(options.noise);
-    this.sleep = options.sleep ?? defaultSleep;
+    const wait = options.sleep ?? defaultSleep;
+    // A wait cancelled by the caller's signal ends like a cancelled request: TransportError.
+    this.sleep = async (ms, signal) => {
+      try {
+        await wait(ms, signal);
+      } catch (e) {
+        if (signal?.aborted === true) {
+          throw new TransportError('ABORTED', 'collection job: cancelled by the caller');
+        }
+        throw e;
+      }
+    };
     this.now = options.now ?? Date.now;
   }
 

@@ -324,6 +324,21 @@ describe('transport', () => {
     expect(e.code).toBe('ABORTED');
   });
 
+  it('stops while waiting between polls when the caller aborts', async () => {
+    leader.handle((_req, res) => {
+      res.setHeader('location', '/dap/wait');
+      res.setHeader('retry-after', '3600');
+      res.end();
+    });
+    const ac = new AbortController();
+    const { sleep } = await import('../src/poll.js');
+    setTimeout(() => ac.abort(), 50);
+    const e = await caught(collector({ sleep }).collect(QUERY, { signal: ac.signal }));
+    expect(e).toBeInstanceOf(TransportError);
+    expect(e.code).toBe('ABORTED');
+    expect(leader.received).toHaveLength(1);
+  });
+
   it('gives up polling at the deadline with the job location', async () => {
     leader.handle((_req, res) => {
       res.setHeader('location', '/dap/slow');
