@@ -126,6 +126,16 @@ export function doubleEvals(field: Field, vals: FieldVec): FieldVec {
  */
 export function cosetEvals(field: Field, vals: FieldVec): FieldVec {
   const n = field.len(vals);
+  if (n === 2) {
+    // Two values at 1 and -1: p(x) = a + b x with a = (v0 + v1) / 2, b = (v0 - v1) / 2; the
+    // coset is {s, -s}, s = nthRoot(4). Scalars beat two kernel calls at this size.
+    const v0 = field.get(vals, 0);
+    const v1 = field.get(vals, 1);
+    const half = invInt(field, 2);
+    const a = field.mulS(field.addS(v0, v1), half);
+    const bs = field.mulS(field.mulS(field.subS(v0, v1), half), field.nthRoot(4));
+    return field.fromBigInts([field.addS(a, bs), field.subS(a, bs)]);
+  }
   const coeffs = field.invNtt(vals);
   if (field.nttCoset !== undefined) return field.nttCoset(coeffs, n);
   const all = field.ntt(coeffs, 2 * n);

@@ -29,13 +29,14 @@ export function copyStrided(
   dstStep: number,
   count: number,
 ): void {
+  if (srcStep === 1 && dstStep === 1) {
+    const fw = field.words;
+    dst.set(src.subarray(srcStart * fw, (srcStart + count) * fw), dstStart * fw);
+    return;
+  }
   const w = field.words * 2;
   const s = words32(src);
   const d = words32(dst);
-  if (srcStep === 1 && dstStep === 1) {
-    d.set(s.subarray(srcStart * w, (srcStart + count) * w), dstStart * w);
-    return;
-  }
   let si = srcStart * w;
   let di = dstStart * w;
   const ss = srcStep * w;
