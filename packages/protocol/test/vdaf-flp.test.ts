@@ -21,6 +21,7 @@ import {
 } from '../src/index.js';
 import { extendValues, lagrangeWeights } from '../src/vdaf/internal/lagrange.js';
 import { nextPow2 } from '../src/vdaf/internal/vec.js';
+import { sumVectors } from '../src/vdaf/internal/accumulate.js';
 
 const b = getBackend('ts');
 const fields: [string, Field][] = [
@@ -175,5 +176,21 @@ describe('FLP prove / query / decide', () => {
     expect([flp.proofLen, flp.verifierLen, flp.queryRandLen, flp.proveRandLen]).toEqual([
       5, 4, 1, 2,
     ]);
+  });
+});
+
+describe('exact summation of output shares', () => {
+  it.each(fields)('sumVectors equals a chain of field additions (%s)', (_n, f) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 9 }), (count, n) => {
+        // Mix random vectors with all-(p-1) vectors, the worst case for carries.
+        const vecs = Array.from({ length: count }, (_, i) =>
+          i % 3 === 0 ? f.fromBigInts(Array(n).fill(f.modulus - 1n)) : randVec(f, n),
+        );
+        const chain = vecs.reduce((acc, v) => f.add(acc, v), f.zeros(n));
+        expect(f.toBigInts(sumVectors(f, vecs, n))).toEqual(f.toBigInts(chain));
+      }),
+      { numRuns: 30, seed: 9 },
+    );
   });
 });

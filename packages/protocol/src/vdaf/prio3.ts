@@ -13,6 +13,7 @@ import { ParamError, VerifyError } from '../errors.js';
 import { FlpBBCGGI19, type ValidCircuit } from './flp.js';
 import { bytesEqual, checkInt, concatBytes, copyStrided } from './internal/vec.js';
 import * as codec from './codec.js';
+import { sumVectors } from './internal/accumulate.js';
 
 /** VERSION of draft-irtf-cfrg-vdaf-18, -19 and -20 (the first byte of every XOF tag). */
 export const VDAF_VERSION = 18;
@@ -502,9 +503,10 @@ export class Prio3<M, R> {
    * @throws {ParamError} on a length mismatch.
    */
   aggregate(outShares: Iterable<FieldVec>): FieldVec {
-    const agg = this.aggInit();
-    for (const o of outShares) this.aggUpdate(agg, o);
-    return agg;
+    const outs = Array.from(outShares);
+    outs.forEach((o, i) => this.checkVec(`outShares[${i}]`, o, this.flp.outputLen));
+    // Exact limb sums, one reduction at the end: no kernel call per output share.
+    return sumVectors(this.field, outs, this.flp.outputLen);
   }
 
   /**
