@@ -65,11 +65,19 @@ export interface AttributionClientOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
-/** A uniform double in [0, 1) from the platform CSPRNG. */
-function secureRandom(): number {
-  const words = new Uint32Array(2);
-  globalThis.crypto.getRandomValues(words);
-  return (words[0]! * 2 ** 21 + (words[1]! >>> 11)) / 2 ** 53;
+/** Uniform doubles in [0, 1) from the platform CSPRNG, drawn 64 at a time. */
+function secureRandomSource(): () => number {
+  const words = new Uint32Array(128);
+  let next = words.length;
+  return () => {
+    if (next === words.length) {
+      globalThis.crypto.getRandomValues(words);
+      next = 0;
+    }
+    const hi = words[next++]!;
+    const lo = words[next++]! >>> 11;
+    return (hi * 2 ** 21 + lo) / 2 ** 53;
+  };
 }
 
 /**
@@ -109,8 +117,9 @@ export class AttributionClient {
     this.state = state;
     this.encoder = options.encoder;
     this.now = options.now ?? Date.now;
-    this.epochRandom = options.epochStartRandom ?? options.random ?? secureRandom;
-    this.creditRandom = options.creditRandom ?? options.random ?? secureRandom;
+    const fallback = options.random ?? secureRandomSource();
+    this.epochRandom = options.epochStartRandom ?? fallback;
+    this.creditRandom = options.creditRandom ?? fallback;
     this.rd = options.registrableDomain ?? defaultRegistrableDomain;
     this.includeCleartext = options.includeUnencryptedHistogram ?? false;
     this.onBackgroundError = options.onBackgroundError ?? (() => {});

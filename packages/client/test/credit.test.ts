@@ -119,6 +119,12 @@ describe('last-N-touch histogram', () => {
     );
   });
 
+  it('keeps save order between equal priority and time, selecting the first N', () => {
+    const list = [5, 1, 4, 2, 3].map((id) => impression(id, id - 1, 0, 7));
+    // Ids 1, 2, 3 come first; credit [3, 2, 1] of 6 goes to buckets 0, 1, 2.
+    expect(fillHistogramLastNTouch(list, 5, 6, [3, 2, 1], () => 0.5)).toEqual([3, 2, 1, 0, 0]);
+  });
+
   it('orders by priority, then most recent', () => {
     const list = [impression(1, 0, 0, 5), impression(2, 1, 1, 1), impression(3, 2, 0, 9)];
     expect(fillHistogramLastNTouch(list, 3, 10, [1], () => 0.5)).toEqual([0, 10, 0]);

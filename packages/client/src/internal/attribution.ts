@@ -81,6 +81,24 @@ function matchingByEpoch(
   return byEpoch;
 }
 
+/** Order of last-N-touch: priority, then time, descending; then save order. */
+function before(a: StoredImpression, b: StoredImpression): number {
+  return b.priority - a.priority || b.timestamp - a.timestamp || a.id - b.id;
+}
+
+/** The first `n` impressions in `before` order, by insertion into a short sorted list. */
+function firstN(items: readonly StoredImpression[], n: number): StoredImpression[] {
+  const top: StoredImpression[] = [];
+  for (const item of items) {
+    if (top.length === n && before(item, top[n - 1]!) >= 0) continue;
+    let i = Math.min(top.length, n - 1);
+    if (top.length === n) top.pop();
+    while (i > 0 && before(item, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, item);
+  }
+  return top;
+}
+
 /**
  * Fill a histogram with last-N-touch attribution (W3C Attribution §7.4.2).
  *
@@ -98,14 +116,10 @@ export function fillHistogramLastNTouch(
   credit: readonly number[],
   random: () => number,
 ): number[] {
-  // Sorted by priority, then time, both descending; equal pairs keep save order.
-  const sorted = [...matched].sort(
-    (a, b) => b.priority - a.priority || b.timestamp - a.timestamp || a.id - b.id,
-  );
-
-  // The first N impressions take the first N credit weights.
-  const n = Math.min(credit.length, sorted.length);
-  const lastN = sorted.slice(0, n);
+  // The first N of the impressions sorted by priority, then time, both descending (equal pairs
+  // in save order); N is at most the credit length, so select rather than sort everything.
+  const n = Math.min(credit.length, matched.length);
+  const lastN = firstN(matched, n);
   const normalizedCredit = fairlyAllocateCredit(credit.slice(0, n), value, random);
 
   const histogram = allZeroHistogram(histogramSize);

@@ -4,6 +4,13 @@
 import type { StoredImpression } from '../store/types.js';
 import type { Transaction } from './state.js';
 
+/** The distinct impression sites of a set of impressions, in first-seen order. */
+function impressionSites(impressions: readonly StoredImpression[]): Set<string> {
+  const sites = new Set<string>();
+  for (const impression of impressions) sites.add(impression.impressionSite);
+  return sites;
+}
+
 /** Budget parameters, in micro-epsilon. */
 export interface BudgetLimits {
   perSitePrivacyBudget: number;
@@ -99,14 +106,9 @@ export function checkAvailableBudget(
   const currentGlobalValue = txn.getBudget('global', epoch, '', limits.globalPrivacyBudgetPerEpoch);
   if (valueDeduction > currentGlobalValue) return false;
 
-  // Step 7: the quota of every impression site involved.
-  for (const impression of impressions) {
-    const quota = txn.getBudget(
-      'quota',
-      epoch,
-      impression.impressionSite,
-      limits.impressionSiteQuotaPerEpoch,
-    );
+  // Step 7: the quota of every impression site involved (each site once).
+  for (const impressionSite of impressionSites(impressions)) {
+    const quota = txn.getBudget('quota', epoch, impressionSite, limits.impressionSiteQuotaPerEpoch);
     if (valueDeduction > quota) return false;
   }
   return true;
@@ -178,17 +180,12 @@ export function deductBudgets(
   }
 
   // Step 10.6: each impression site's quota, once per site and epoch per conversion.
-  for (const impression of impressions) {
-    const key = `${epoch}|${impression.impressionSite}`;
+  for (const impressionSite of impressionSites(impressions)) {
+    const key = `${epoch}|${impressionSite}`;
     if (sets.deductedImpressionQuotas.has(key)) continue;
     sets.deductedImpressionQuotas.add(key);
-    const quota = txn.getBudget(
-      'quota',
-      epoch,
-      impression.impressionSite,
-      limits.impressionSiteQuotaPerEpoch,
-    );
-    txn.setBudget('quota', epoch, impression.impressionSite, quota - valueDeduction);
+    const quota = txn.getBudget('quota', epoch, impressionSite, limits.impressionSiteQuotaPerEpoch);
+    txn.setBudget('quota', epoch, impressionSite, quota - valueDeduction);
   }
   return deduction;
 }

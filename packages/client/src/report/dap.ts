@@ -34,6 +34,9 @@ export interface DapReportEncoderOptions {
 /** Most VDAF instances kept; they depend only on public parameters. */
 const VDAF_CACHE_SIZE = 32;
 
+/** Most task configurations kept per service. */
+const TASK_CACHE_SIZE = 64;
+
 /**
  * The privacy_budget report extension value: epsilon in micro-epsilon, rounded up, as a
  * big-endian uint32 (W3C Attribution §10.1.3 steps 6 and 15).
@@ -62,6 +65,7 @@ export class DapReportEncoder implements ReportEncoder {
   private readonly randomBytes: (length: number) => Uint8Array;
   private readonly vdafs = new Map<string, Prio3L1BoundSum>();
   private readonly hpke = new WeakMap<AggregationServiceConfig, [HpkeConfig, HpkeConfig]>();
+  private readonly tasks = new WeakMap<AggregationServiceConfig, Map<string, AttributionTask>>();
 
   constructor(options: DapReportEncoderOptions = {}) {
     this.prio3 = options.prio3 ?? {};
@@ -77,14 +81,7 @@ export class DapReportEncoder implements ReportEncoder {
     const [leaderHpkeConfig, helperHpkeConfig] = this.hpkeConfigs(service);
 
     // Steps 1-9: the VDAF, the task configuration and the task ID.
-    const task = await attributionTask({
-      serviceUrl: request.aggregationServiceUrl,
-      service,
-      histogramSize: request.histogram.length,
-      maxValue: request.maxValue,
-      topLevelSite: request.topLevelSite,
-      intermediarySite: request.intermediarySite,
-    });
+    const task = await this.task(request);
     const vdaf = this.vdaf(task);
 
     // Step 10: the application context "dap-18" || task ID.
@@ -141,6 +138,34 @@ export class DapReportEncoder implements ReportEncoder {
       this.hpke.set(service, configs);
     }
     return configs;
+  }
+
+  /** The task of a request, from a small cache: deriving it costs two SHA-256 and an encoding. */
+  private async task(request: ReportRequest): Promise<AttributionTask> {
+    const service = request.aggregationService;
+    let cache = this.tasks.get(service);
+    if (cache === undefined) this.tasks.set(service, (cache = new Map()));
+    const key = [
+      request.aggregationServiceUrl,
+      request.histogram.length,
+      request.maxValue,
+      request.topLevelSite,
+      request.intermediarySite ?? '',
+    ].join('|');
+    let task = cache.get(key);
+    if (task === undefined) {
+      task = await attributionTask({
+        serviceUrl: request.aggregationServiceUrl,
+        service,
+        histogramSize: request.histogram.length,
+        maxValue: request.maxValue,
+        topLevelSite: request.topLevelSite,
+        intermediarySite: request.intermediarySite,
+      });
+      if (cache.size >= TASK_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(key, task);
+    }
+    return task;
   }
 
   private vdaf(task: AttributionTask): Prio3L1BoundSum {

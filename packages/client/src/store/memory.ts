@@ -26,7 +26,16 @@ export class MemoryStore implements AttributionStore {
 
   async commit(changes: ChangeSet): Promise<void> {
     if (isEmpty(changes)) return;
-    applyChanges(this.state, structuredClone(changes));
+    // Records are replaced, never mutated in place, so copying the lists suffices.
+    applyChanges(this.state, {
+      meta: changes.meta === undefined ? undefined : { ...changes.meta },
+      putImpressions: changes.putImpressions.map((i) => ({ ...i })),
+      deleteImpressions: [...changes.deleteImpressions],
+      putBudgets: changes.putBudgets.map((b) => ({ ...b })),
+      deleteBudgets: [...changes.deleteBudgets],
+      putLedger: changes.putLedger.map((e) => ({ ...e })),
+      deleteLedger: [...changes.deleteLedger],
+    });
   }
 
   async close(): Promise<void> {}

@@ -134,18 +134,26 @@ export function budgetKey(kind: BudgetKind, epoch: number, site: string): string
 export function applyChanges(state: StoredState, changes: ChangeSet): void {
   if (changes.meta !== undefined) state.meta = { ...state.meta, ...changes.meta };
 
-  const deadImpressions = new Set(changes.deleteImpressions);
-  const putImpressions = new Map(changes.putImpressions.map((i) => [i.id, i]));
-  state.impressions = state.impressions
-    .filter((i) => !deadImpressions.has(i.id) && !putImpressions.has(i.id))
-    .concat([...putImpressions.values()])
-    .sort((a, b) => a.id - b.id);
+  // Each collection is rebuilt only when the change set touches it.
+  if (changes.deleteImpressions.length > 0 || changes.putImpressions.length > 0) {
+    const dead = new Set(changes.deleteImpressions);
+    const put = new Map(changes.putImpressions.map((i) => [i.id, i]));
+    state.impressions = state.impressions
+      .filter((i) => !dead.has(i.id) && !put.has(i.id))
+      .concat([...put.values()])
+      .sort((a, b) => a.id - b.id);
+  }
 
-  const budgets = new Map(state.budgets.map((b) => [budgetKey(b.kind, b.epoch, b.site), b]));
-  for (const b of changes.deleteBudgets) budgets.delete(budgetKey(b.kind, b.epoch, b.site));
-  for (const b of changes.putBudgets) budgets.set(budgetKey(b.kind, b.epoch, b.site), { ...b });
-  state.budgets = [...budgets.values()];
+  if (changes.deleteBudgets.length > 0 || changes.putBudgets.length > 0) {
+    const budgets = new Map(state.budgets.map((b) => [budgetKey(b.kind, b.epoch, b.site), b]));
+    for (const b of changes.deleteBudgets) budgets.delete(budgetKey(b.kind, b.epoch, b.site));
+    for (const b of changes.putBudgets) budgets.set(budgetKey(b.kind, b.epoch, b.site), { ...b });
+    state.budgets = [...budgets.values()];
+  }
 
-  const deadLedger = new Set(changes.deleteLedger);
-  state.ledger = state.ledger.filter((e) => !deadLedger.has(e.id)).concat(changes.putLedger);
+  if (changes.deleteLedger.length > 0) {
+    const dead = new Set(changes.deleteLedger);
+    state.ledger = state.ledger.filter((e) => !dead.has(e.id));
+  }
+  state.ledger.push(...changes.putLedger);
 }
