@@ -156,23 +156,27 @@ describe('pm-collector keygen', () => {
 });
 
 describe('files and arguments', () => {
-  it('reads the object form of a task', () => {
+  it("reads the aggregator's task specification, with dp calibrated", () => {
+    // The aggregator's task specification, with fields the Collector ignores.
     const t = parseTaskFile({
       taskId: base64UrlEncode(task.taskId),
-      task: {
-        taskInfo: 'collector test',
-        leader: leader.url,
-        helper: 'https://helper.example/dap',
-        timePrecision: 3600,
-        minBatchSize: 3,
-        batchMode: 'time_interval',
-        vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
-      },
+      role: 'leader',
+      taskInfo: 'collector test',
+      leaderEndpoint: leader.url,
+      helperEndpoint: 'https://helper.example/dap',
+      timePrecision: 3600,
+      minBatchSize: 3,
+      batchMode: 'time_interval',
+      vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
+      vdafVerifyKey: base64UrlEncode(new Uint8Array(32)),
+      dp: { mechanism: 'discrete-laplace', epsilon: 0.5 },
     });
     // The same fields give the same encoded configuration, hence the same AAD.
     expect(encodeTaskConfiguration(t.taskConfiguration)).toEqual(
       encodeTaskConfiguration(task.taskConfiguration),
     );
+    // Histogram: one report changes one bucket by 1, so scale = 1 / epsilon.
+    expect(t.noise).toEqual({ mechanism: 'discrete-laplace', scale: 2, aggregators: 2 });
   });
 
   it.each([
@@ -181,19 +185,29 @@ describe('files and arguments', () => {
     [{ taskId: 'short' }],
     [{ taskId: base64UrlEncode(new Uint8Array(32)) }],
     [{ taskId: base64UrlEncode(new Uint8Array(32)), taskConfiguration: 'AAAA' }],
-    [{ taskId: base64UrlEncode(new Uint8Array(32)), task: { batchMode: 'weekly' } }],
+    [{ taskId: base64UrlEncode(new Uint8Array(32)), leaderEndpoint: 'x', batchMode: 'weekly' }],
     [
       {
         taskId: base64UrlEncode(new Uint8Array(32)),
-        task: {
-          taskInfo: 'x',
-          leader: 'https://l/',
-          helper: 'https://h/',
-          timePrecision: 0,
-          minBatchSize: 1,
-          batchMode: 'time_interval',
-          vdaf: { type: 'Prio3Count' },
-        },
+        taskInfo: 'x',
+        leaderEndpoint: 'https://l/',
+        helperEndpoint: 'https://h/',
+        timePrecision: 0,
+        minBatchSize: 1,
+        batchMode: 'time_interval',
+        vdaf: { type: 'Prio3Count' },
+      },
+    ],
+    [
+      {
+        taskId: base64UrlEncode(new Uint8Array(32)),
+        taskInfo: 'x',
+        leaderEndpoint: 'https://l/',
+        helperEndpoint: 'https://h/',
+        timePrecision: 60,
+        minBatchSize: 1,
+        batchMode: 'time_interval',
+        vdaf: { type: 'Prio3Bogus' },
       },
     ],
   ])('rejects the task file %j with ParamError', (json) => {
@@ -210,6 +224,27 @@ describe('files and arguments', () => {
     expect(
       parseTaskFile({ ...json, noise: { mechanism: 'discrete-gaussian', sigma: 3 } }).noise,
     ).toEqual({ mechanism: 'discrete-gaussian', sigma: 3, aggregators: 2 });
+    const both = { ...json, dp: { mechanism: 'discrete-laplace', epsilon: 1 } };
+    expect(() => parseTaskFile(both)).toThrow(ParamError);
+    const bare = { taskId: json.taskId, taskConfiguration: json.taskConfiguration };
+    for (const dp of [
+      { mechanism: 'discrete-laplace', epsilon: 0 },
+      { mechanism: 'discrete-gaussian', epsilon: 1 },
+      { mechanism: 'discrete-gaussian', epsilon: 1, delta: 1 },
+      { mechanism: 'laplace', epsilon: 1 },
+    ]) {
+      expect(() => parseTaskFile({ ...bare, dp })).toThrow(ParamError);
+    }
+    // sigma = L2 sqrt(2 ln(1.25 / delta)) / epsilon with L2 = 1 for a histogram.
+    const g = parseTaskFile({
+      ...bare,
+      dp: { mechanism: 'discrete-gaussian', epsilon: 0.5, delta: 1e-6 },
+    });
+    expect(g.noise).toEqual({
+      mechanism: 'discrete-gaussian',
+      sigma: Math.sqrt(2 * Math.log(1.25e6)) / 0.5,
+      aggregators: 2,
+    });
   });
 
   it.each([[{}], [{ hpkeConfig: 'AAAA', privateKey: 'AAAA' }], [{ hpkeConfig: 5 }]])(

@@ -8,12 +8,14 @@ import {
   decodeTaskConfiguration,
   encodeHpkeConfig,
   makeTaskConfiguration,
+  taskVdafConfig,
   type HpkeKeypair,
   type TaskConfiguration,
   type VdafConfig,
 } from '@private-measurement/protocol';
 import { ParamError } from '../errors.js';
 import { checkNoise, type NoiseSpec } from '../noise.js';
+import { calibrateNoise, type DpParams } from './calibrate.js';
 
 /** What the task file gives the Collector. */
 export interface TaskFile {
@@ -105,7 +107,7 @@ function vdafConfig(v: unknown): VdafConfig {
 
 /** The object form of a task configuration, for hand-written task files. */
 function taskFromObject(v: unknown): TaskConfiguration {
-  const o = obj(v, 'task');
+  const o = obj(v, 'task file');
   const mode = o.batchMode;
   if (mode !== 'time_interval' && mode !== 'leader_selected') {
     throw new ParamError(
@@ -122,8 +124,8 @@ function taskFromObject(v: unknown): TaskConfiguration {
   try {
     return makeTaskConfiguration({
       taskInfo: new TextEncoder().encode(str(o.taskInfo, 'task.taskInfo')),
-      leaderAggregatorEndpoint: str(o.leader, 'task.leader'),
-      helperAggregatorEndpoint: str(o.helper, 'task.helper'),
+      leaderAggregatorEndpoint: str(o.leaderEndpoint, 'task.leaderEndpoint'),
+      helperAggregatorEndpoint: str(o.helperEndpoint, 'task.helperEndpoint'),
       timePrecision: big(o.timePrecision, 'task.timePrecision'),
       minBatchSize: big(o.minBatchSize, 'task.minBatchSize'),
       batchMode: BatchMode[mode],
@@ -141,9 +143,12 @@ function taskFromObject(v: unknown): TaskConfiguration {
  *
  * `taskId` is base64url (32 bytes). The configuration is either `taskConfiguration`, the
  * base64url of the encoded `TaskConfiguration` (exact bytes, as the Aggregators hold them), or
- * `task`, an object `{ taskInfo, leader, helper, timePrecision, minBatchSize, batchMode, vdaf,
- * taskInterval? }` (taskInfo as UTF-8 text). Optional: `leaderUrl`, `noise`
- * (`{ mechanism: "discrete-laplace", scale }` or `{ mechanism: "discrete-gaussian", sigma }`).
+ * the fields of the aggregator's task specification at top level: `taskInfo` (UTF-8 text),
+ * `leaderEndpoint`, `helperEndpoint`, `timePrecision`, `minBatchSize`, `batchMode`, `vdaf`,
+ * `taskInterval?` (other fields of that specification are ignored). The noise is `noise`
+ * (`{ mechanism: "discrete-laplace", scale }` or `{ mechanism: "discrete-gaussian", sigma }`) or
+ * the task's `dp` (`{ mechanism, epsilon, delta? }`), calibrated as the Aggregators do.
+ * Optional: `leaderUrl`, where requests go when it differs from the configured endpoint.
  *
  * @param json - the parsed JSON.
  * @returns the task.
@@ -160,14 +165,27 @@ export function parseTaskFile(json: unknown): TaskFile {
     } catch {
       throw new ParamError('taskConfiguration: expected an encoded DAP-18 TaskConfiguration');
     }
-  } else if (o.task !== undefined) {
-    taskConfiguration = taskFromObject(o.task);
+  } else if (o.leaderEndpoint !== undefined) {
+    taskConfiguration = taskFromObject(o);
   } else {
-    throw new ParamError('task file: expected "taskConfiguration" or "task"');
+    throw new ParamError('task file: expected "taskConfiguration" or the task fields');
   }
   const out: TaskFile = { taskId, taskConfiguration };
   if (o.leaderUrl !== undefined) out.leaderUrl = str(o.leaderUrl, 'leaderUrl');
+  if (o.noise !== undefined && o.dp !== undefined) {
+    throw new ParamError('task file: expected "noise" or "dp", not both');
+  }
   if (o.noise !== undefined) out.noise = checkNoise(obj(o.noise, 'noise') as unknown as NoiseSpec);
+  if (o.dp !== undefined) {
+    const dp = obj(o.dp, 'dp') as unknown as DpParams;
+    let vdaf;
+    try {
+      vdaf = taskVdafConfig(taskConfiguration);
+    } catch {
+      throw new ParamError('taskConfiguration: the VDAF configuration does not decode');
+    }
+    out.noise = checkNoise(calibrateNoise(vdaf, dp));
+  }
   return out;
 }
 
