@@ -20,10 +20,25 @@ export function sumVectors(field: Field, vecs: readonly FieldVec[], n: number): 
   const acc = new Float64Array(n * limbs);
   const total = field.zeros(n);
   let inBatch = 0;
-  for (const v of vecs) {
-    const u = words32(v);
-    for (let i = 0; i < acc.length; i++) acc[i] += u[i];
-    if (++inBatch === BATCH) {
+  let i = 0;
+  while (i < vecs.length) {
+    // Eight vectors per pass over the accumulator: a quarter of the memory traffic of one by
+    // one, and the sum of eight limbs (< 2^35) is still exact.
+    const take = Math.min(8, vecs.length - i, BATCH - inBatch);
+    if (take === 8) {
+      const [a, b, c, d, e, f, g, h] = vecs.slice(i, i + 8).map(words32);
+      for (let k = 0; k < acc.length; k++) {
+        acc[k] += a[k] + b[k] + c[k] + d[k] + e[k] + f[k] + g[k] + h[k];
+      }
+    } else {
+      for (let j = 0; j < take; j++) {
+        const u = words32(vecs[i + j]);
+        for (let k = 0; k < acc.length; k++) acc[k] += u[k];
+      }
+    }
+    i += take;
+    inBatch += take;
+    if (inBatch === BATCH) {
       field.add(total, reduce(field, acc, n, limbs), total);
       acc.fill(0);
       inBatch = 0;
