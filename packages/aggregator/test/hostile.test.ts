@@ -1,0 +1,585 @@
+// Hostile input on every endpoint: random, truncated, extended and oversized bodies, wrong media
+// types, unknown tasks and jobs, bad tokens, replays, collected batches, small batches, second
+// collections and garbage from the peer. Each gets the right DAP error and changes no state.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import {
+  BatchMode,
+  encodeAggregateShareReq,
+  encodeAggregationJobContinueReq,
+  encodeAggregationJobInitReq,
+  encodeCollectionJobReq,
+  encodeUploadRequest,
+  decodeAggregationJobResp,
+  decodeUploadErrors,
+  MediaType,
+  pingPongLeaderInit,
+  ReportError,
+  ResourcePath,
+  sealReport,
+  decodeHpkeConfigList,
+  type VerifyInit,
+} from '@private-measurement/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  awaitCollection,
+  COLLECTOR_TOKEN,
+  deploy,
+  makeReports,
+  PEER_TOKEN,
+  postCollection,
+  timeIntervalCollectionReq,
+  upload,
+  type Deployment,
+} from './harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pm-hostile-'));
+const leaderPath = join(dir, 'leader.db');
+const helperPath = join(dir, 'helper.db');
+let d: Deployment;
+
+/** A digest of every table of a SQLite store: equal digests mean unchanged state. */
+function snapshot(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all() as { name: string }[];
+    const h = createHash('sha256');
+    for (const { name } of tables) {
+      for (const row of db.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all()) {
+        h.update(name).update(
+          JSON.stringify(row, (_k, v) =>
+            v?.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v,
+          ),
+        );
+      }
+    }
+    return h.digest('hex');
+  } finally {
+    db.close();
+  }
+}
+
+function state(): string {
+  return snapshot(leaderPath) + snapshot(helperPath);
+}
+
+async function problem(res: Response): Promise<{ status: number; type: string; taskid?: string }> {
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const doc = (await res.json()) as { type: string; status: number; taskid?: string };
+  expect(doc.status).toBe(res.status);
+  return { status: res.status, type: doc.type, taskid: doc.taskid };
+}
+
+const dap = (t: string): string => `urn:ietf:params:ppm:dap:error:${t}`;
+
+function leaderUrl(path: string): URL {
+  return new URL(path.slice(1), d.leaderHost.url);
+}
+function helperUrl(path: string): URL {
+  return new URL(path.slice(1), d.helperHost.url);
+}
+
+async function post(url: URL, body: Uint8Array, type: string, token?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body as unknown as BodyInit,
+  });
+}
+
+/** An AggregationJobInitReq for fresh measurements, built as the Leader would. */
+async function initReq(
+  measurements: unknown[],
+  tweak: (v: VerifyInit[]) => VerifyInit[] = (v) => v,
+  aggParam = new Uint8Array(0),
+) {
+  const t = d.task;
+  const cfg = async (url: string) =>
+    decodeHpkeConfigList(
+      new Uint8Array(await (await fetch(new URL('hpke_config', url))).arrayBuffer()),
+    )[0];
+  const [lc, hc] = [await cfg(d.leaderHost.url), await cfg(d.helperHost.url)];
+  const time = BigInt(Math.floor(Date.now() / 1000 / t.timePrecision));
+  const inits: VerifyInit[] = [];
+  for (const m of measurements) {
+    const reportId = new Uint8Array(randomBytes(16));
+    const { publicShare, inputShares } = t.vdaf.shard(
+      t.ctx,
+      m,
+      reportId,
+      new Uint8Array(randomBytes(t.vdaf.randSize)),
+    );
+    const ps = t.vdaf.encodePublicShare(publicShare);
+    const leaderShare = t.vdaf.encodeInputShare(inputShares[0]);
+    const report = await sealReport({
+      taskId: t.id,
+      taskConfiguration: t.config,
+      leaderHpkeConfig: lc,
+      helperHpkeConfig: hc,
+      reportId,
+      time,
+      publicShare: ps,
+      leaderInputShare: leaderShare,
+      helperInputShare: t.vdaf.encodeInputShare(inputShares[1]),
+    });
+    const st = pingPongLeaderInit(t.vdaf, t.verifyKey, t.ctx, reportId, ps, leaderShare);
+    if (st.kind !== 'continued') throw new Error('leader init failed');
+    inits.push({
+      reportShare: {
+        reportMetadata: report.reportMetadata,
+        publicShare: ps,
+        encryptedInputShare: report.helperEncryptedInputShare,
+      },
+      payload: st.outbound,
+    });
+  }
+  return encodeAggregationJobInitReq({
+    verificationKeyId: 0,
+    aggParam,
+    extensions: [],
+    verifyInits: tweak(inits),
+  });
+}
+
+beforeAll(async () => {
+  d = await deploy({
+    vdaf: { type: 'Prio3Sum', maxMeasurement: 15 },
+    leaderStore: `sqlite:${leaderPath}`,
+    helperStore: `sqlite:${helperPath}`,
+    minBatchSize: 5,
+    leaderOptions: { maxBodyBytes: 64 * 1024 },
+    helperOptions: { maxBodyBytes: 64 * 1024 },
+  });
+});
+
+afterAll(async () => {
+  await d.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('upload', () => {
+  const path = () => ResourcePath.reports(d.task.id);
+
+  it('rejects random bodies as invalidMessage without storing anything', async () => {
+    const before = state();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (body) => {
+        const res = await post(leaderUrl(path()), body, MediaType.uploadReq);
+        const p = await problem(res);
+        expect(p.status).toBe(400);
+        expect(p.type).toBe(dap('invalidMessage'));
+        expect(p.taskid).toBe(d.leaderSpec.taskId);
+      }),
+      { numRuns: 25, seed: 1 },
+    );
+    expect(state()).toBe(before);
+  });
+
+  it('rejects truncated and extended uploads whole', async () => {
+    const body = encodeUploadRequest(await makeReports(d, [1, 2, 3]));
+    const before = state();
+    for (const bad of [
+      body.slice(0, body.length - 1),
+      body.slice(0, 40),
+      new Uint8Array([...body, 0]),
+    ]) {
+      const p = await problem(await post(leaderUrl(path()), bad, MediaType.uploadReq));
+      expect(p.type).toBe(dap('invalidMessage'));
+    }
+    expect(state()).toBe(before);
+  });
+
+  it('rejects oversized bodies, wrong media types and unknown tasks', async () => {
+    const before = state();
+    const big = await post(leaderUrl(path()), new Uint8Array(65 * 1024), MediaType.uploadReq);
+    expect(big.status).toBe(413);
+    await big.arrayBuffer();
+    const wrong = await post(leaderUrl(path()), new Uint8Array(10), 'application/octet-stream');
+    expect(wrong.status).toBe(415);
+    await wrong.arrayBuffer();
+    const unknown = await post(
+      leaderUrl(ResourcePath.reports(new Uint8Array(32))),
+      new Uint8Array(10),
+      MediaType.uploadReq,
+    );
+    const p = await problem(unknown);
+    expect(p.status).toBe(404);
+    expect(p.type).toBe(dap('unrecognizedTask'));
+    const malformed = await post(
+      leaderUrl('/tasks/not-a-task/reports'),
+      new Uint8Array(10),
+      MediaType.uploadReq,
+    );
+    expect((await problem(malformed)).type).toBe(dap('unrecognizedTask'));
+    // The helper does not serve uploads for its task.
+    const atHelper = await post(helperUrl(path()), new Uint8Array(10), MediaType.uploadReq);
+    expect((await problem(atHelper)).type).toBe(dap('unrecognizedTask'));
+    expect(state()).toBe(before);
+  });
+
+  it('answers per-report errors for replays, early reports and unknown HPKE configs', async () => {
+    const [ok] = await makeReports(d, [4]);
+    expect((await upload(d, [ok])).status).toBe(200);
+    const before = state();
+    const [early] = await makeReports(
+      d,
+      [1],
+      Math.floor(Date.now() / 1000 / d.task.timePrecision) + 48,
+    );
+    const [stale] = await makeReports(d, [1]);
+    stale.leaderEncryptedInputShare = {
+      ...stale.leaderEncryptedInputShare,
+      configId: (stale.leaderEncryptedInputShare.configId + 1) % 256,
+    };
+    const res = await upload(d, [ok, early, stale]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(MediaType.uploadErrors);
+    const errors = decodeUploadErrors(new Uint8Array(await res.arrayBuffer()));
+    expect(errors.map((e) => e.error)).toEqual([
+      ReportError.report_replayed,
+      ReportError.report_too_early,
+      ReportError.outdated_config,
+    ]);
+    expect(errors.map((e) => Buffer.from(e.id).toString('hex'))).toEqual(
+      [ok, early, stale].map((r) => Buffer.from(r.reportMetadata.reportId).toString('hex')),
+    );
+    expect(state()).toBe(before);
+  });
+});
+
+describe('helper aggregation jobs', () => {
+  const path = () => ResourcePath.aggregationJobs(d.task.id);
+
+  it('requires the peer bearer token', async () => {
+    const body = await initReq([1]);
+    const before = state();
+    const none = await post(helperUrl(path()), body, MediaType.aggregationJobInitReq);
+    expect(none.status).toBe(401);
+    await none.arrayBuffer();
+    const wrong = await post(
+      helperUrl(path()),
+      body,
+      MediaType.aggregationJobInitReq,
+      'x'.repeat(PEER_TOKEN.length),
+    );
+    expect(wrong.status).toBe(403);
+    await wrong.arrayBuffer();
+    const collectorToken = await post(
+      helperUrl(path()),
+      body,
+      MediaType.aggregationJobInitReq,
+      COLLECTOR_TOKEN,
+    );
+    expect(collectorToken.status).toBe(403);
+    await collectorToken.arrayBuffer();
+    expect(state()).toBe(before);
+  });
+
+  it('rejects random, truncated and extended init requests as invalidMessage', async () => {
+    const body = await initReq([1, 2]);
+    const before = state();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 200 }), async (junk) => {
+        const p = await problem(
+          await post(helperUrl(path()), junk, MediaType.aggregationJobInitReq, PEER_TOKEN),
+        );
+        expect(p.type).toBe(dap('invalidMessage'));
+      }),
+      { numRuns: 20, seed: 2 },
+    );
+    for (const bad of [body.slice(0, body.length - 3), new Uint8Array([...body, 1, 2])]) {
+      const p = await problem(
+        await post(helperUrl(path()), bad, MediaType.aggregationJobInitReq, PEER_TOKEN),
+      );
+      expect(p.type).toBe(dap('invalidMessage'));
+    }
+    const wrongType = await post(helperUrl(path()), body, MediaType.uploadReq, PEER_TOKEN);
+    expect(wrongType.status).toBe(415);
+    await wrongType.arrayBuffer();
+    expect(state()).toBe(before);
+  });
+
+  it('rejects duplicate report IDs, aggregation parameters and unknown extensions', async () => {
+    const before = state();
+    const dup = await initReq([1, 2], (v) => [v[0], v[0]]);
+    expect(
+      (
+        await problem(
+          await post(helperUrl(path()), dup, MediaType.aggregationJobInitReq, PEER_TOKEN),
+        )
+      ).type,
+    ).toBe(dap('invalidMessage'));
+    const param = await initReq([1], (v) => v, new Uint8Array([1]));
+    expect(
+      (
+        await problem(
+          await post(helperUrl(path()), param, MediaType.aggregationJobInitReq, PEER_TOKEN),
+        )
+      ).type,
+    ).toBe(dap('invalidAggregationParameter'));
+    const ext = encodeAggregationJobInitReq({
+      verificationKeyId: 0,
+      aggParam: new Uint8Array(0),
+      extensions: [{ extensionType: 77, extensionData: new Uint8Array(0) }],
+      verifyInits: [],
+    });
+    expect(
+      (
+        await problem(
+          await post(helperUrl(path()), ext, MediaType.aggregationJobInitReq, PEER_TOKEN),
+        )
+      ).type,
+    ).toBe(dap('unsupportedExtension'));
+    expect(state()).toBe(before);
+  });
+
+  it('answers an identical retry with the same response and counts once', async () => {
+    const body = await initReq([3, 4, 5]);
+    const first = await post(helperUrl(path()), body, MediaType.aggregationJobInitReq, PEER_TOKEN);
+    expect(first.status).toBe(200);
+    const firstBody = new Uint8Array(await first.arrayBuffer());
+    expect(decodeAggregationJobResp(firstBody).map((r) => r.type)).toEqual([
+      'continue',
+      'continue',
+      'continue',
+    ]);
+    const before = state();
+    const again = await post(helperUrl(path()), body, MediaType.aggregationJobInitReq, PEER_TOKEN);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(new Uint8Array(await again.arrayBuffer())).toEqual(firstBody);
+    expect(state()).toBe(before);
+  });
+
+  it('rejects a replayed report in a new job as report_replayed, and tampered shares per report', async () => {
+    const body = await initReq([6]);
+    const { decodeAggregationJobInitReq } = await import('@private-measurement/protocol');
+    const req = decodeAggregationJobInitReq(body);
+    const first = await post(helperUrl(path()), body, MediaType.aggregationJobInitReq, PEER_TOKEN);
+    await first.arrayBuffer();
+    const fresh = decodeAggregationJobInitReq(await initReq([7]));
+    const tampered = {
+      ...fresh.verifyInits[0],
+      reportShare: {
+        ...fresh.verifyInits[0].reportShare,
+        encryptedInputShare: {
+          ...fresh.verifyInits[0].reportShare.encryptedInputShare,
+          payload: new Uint8Array(48),
+        },
+      },
+    };
+    const second = encodeAggregationJobInitReq({
+      ...req,
+      verifyInits: [req.verifyInits[0], tampered],
+    });
+    const res = await post(helperUrl(path()), second, MediaType.aggregationJobInitReq, PEER_TOKEN);
+    expect(res.status).toBe(200);
+    const resps = decodeAggregationJobResp(new Uint8Array(await res.arrayBuffer()));
+    expect(resps.map((r) => (r.type === 'reject' ? r.reportError : r.type))).toEqual([
+      ReportError.report_replayed,
+      ReportError.hpke_decrypt_error,
+    ]);
+  });
+
+  it('answers unknown jobs, bad steps and deletions with the DAP errors', async () => {
+    const unknown = await fetch(
+      helperUrl(ResourcePath.aggregationJobs(d.task.id, new Uint8Array(16))),
+      {
+        headers: { authorization: `Bearer ${PEER_TOKEN}` },
+      },
+    );
+    expect((await problem(unknown)).type).toBe(dap('unrecognizedAggregationJob'));
+    const created = await post(
+      helperUrl(path()),
+      await initReq([2]),
+      MediaType.aggregationJobInitReq,
+      PEER_TOKEN,
+    );
+    await created.arrayBuffer();
+    const job = new URL(created.headers.get('location')!.slice(1), d.helperHost.url);
+    const before = state();
+    const step0 = await post(
+      job,
+      encodeAggregationJobContinueReq({ step: 0, verifyContinues: [] }),
+      MediaType.aggregationJobContinueReq,
+      PEER_TOKEN,
+    );
+    expect((await problem(step0)).type).toBe(dap('invalidMessage'));
+    const step1 = await post(
+      job,
+      encodeAggregationJobContinueReq({ step: 1, verifyContinues: [] }),
+      MediaType.aggregationJobContinueReq,
+      PEER_TOKEN,
+    );
+    expect((await problem(step1)).type).toBe(dap('stepMismatch'));
+    const garbage = await post(
+      job,
+      new Uint8Array([9]),
+      MediaType.aggregationJobContinueReq,
+      PEER_TOKEN,
+    );
+    expect((await problem(garbage)).type).toBe(dap('invalidMessage'));
+    expect(state()).toBe(before);
+    const del = await fetch(job, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${PEER_TOKEN}` },
+    });
+    expect(del.status).toBe(200);
+    const gone = await fetch(job, { headers: { authorization: `Bearer ${PEER_TOKEN}` } });
+    expect((await problem(gone)).type).toBe(dap('unrecognizedAggregationJob'));
+  });
+});
+
+describe('helper aggregate shares', () => {
+  const path = () => ResourcePath.aggregateShares(d.task.id);
+
+  it('rejects random bodies, bad tokens, invalid batches and mismatched counts without collecting', async () => {
+    const before = state();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 120 }), async (junk) => {
+        const p = await problem(
+          await post(helperUrl(path()), junk, MediaType.aggregateShareReq, PEER_TOKEN),
+        );
+        expect(p.type).toBe(dap('invalidMessage'));
+      }),
+      { numRuns: 15, seed: 3 },
+    );
+    const time = BigInt(Math.floor(Date.now() / 1000 / d.task.timePrecision));
+    const mk = (duration: bigint, count: bigint) =>
+      encodeAggregateShareReq({
+        collectionJobReq: timeIntervalCollectionReq(time, duration),
+        batchSelector: {
+          batchMode: BatchMode.time_interval,
+          batchInterval: { start: time, duration },
+        },
+        reportCount: count,
+        checksum: new Uint8Array(32),
+      });
+    const noAuth = await post(helperUrl(path()), mk(1n, 1n), MediaType.aggregateShareReq);
+    expect(noAuth.status).toBe(401);
+    await noAuth.arrayBuffer();
+    expect(
+      (
+        await problem(
+          await post(helperUrl(path()), mk(0n, 1n), MediaType.aggregateShareReq, PEER_TOKEN),
+        )
+      ).type,
+    ).toBe(dap('batchInvalid'));
+    expect(
+      (
+        await problem(
+          await post(helperUrl(path()), mk(1n, 9999n), MediaType.aggregateShareReq, PEER_TOKEN),
+        )
+      ).type,
+    ).toBe(dap('batchMismatch'));
+    const wrongMode = encodeAggregateShareReq({
+      collectionJobReq: encodeCollectionJobReq({
+        query: { batchMode: BatchMode.leader_selected },
+        aggParam: new Uint8Array(0),
+        extensions: [],
+      }),
+      batchSelector: { batchMode: BatchMode.leader_selected, batchId: new Uint8Array(32) },
+      reportCount: 1n,
+      checksum: new Uint8Array(32),
+    });
+    expect(
+      (
+        await problem(
+          await post(helperUrl(path()), wrongMode, MediaType.aggregateShareReq, PEER_TOKEN),
+        )
+      ).type,
+    ).toBe(dap('invalidMessage'));
+    // An empty bucket is below min_batch_size.
+    const empty = encodeAggregateShareReq({
+      collectionJobReq: timeIntervalCollectionReq(time - 100n, 1n),
+      batchSelector: {
+        batchMode: BatchMode.time_interval,
+        batchInterval: { start: time - 100n, duration: 1n },
+      },
+      reportCount: 0n,
+      checksum: new Uint8Array(32),
+    });
+    expect(
+      (await problem(await post(helperUrl(path()), empty, MediaType.aggregateShareReq, PEER_TOKEN)))
+        .type,
+    ).toBe(dap('invalidBatchSize'));
+    expect(state()).toBe(before);
+  });
+});
+
+describe('collection', () => {
+  it('rejects bad tokens, wrong modes, invalid intervals and random bodies', async () => {
+    const before = state();
+    const time = BigInt(Math.floor(Date.now() / 1000 / d.task.timePrecision));
+    const ok = timeIntervalCollectionReq(time, 1n);
+    const bad = await postCollection(d, ok, PEER_TOKEN);
+    expect(bad.status).toBe(403);
+    await bad.arrayBuffer();
+    const mode = encodeCollectionJobReq({
+      query: { batchMode: BatchMode.leader_selected },
+      aggParam: new Uint8Array(0),
+      extensions: [],
+    });
+    expect((await problem(await postCollection(d, mode))).type).toBe(dap('invalidMessage'));
+    expect((await problem(await postCollection(d, timeIntervalCollectionReq(time, 0n)))).type).toBe(
+      dap('batchInvalid'),
+    );
+    const param = encodeCollectionJobReq({
+      query: { batchMode: BatchMode.time_interval, batchInterval: { start: time, duration: 1n } },
+      aggParam: new Uint8Array([1]),
+      extensions: [],
+    });
+    expect((await problem(await postCollection(d, param))).type).toBe(
+      dap('invalidAggregationParameter'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 80 }), async (junk) => {
+        const res = await postCollection(d, junk);
+        expect((await problem(res)).type).toBe(dap('invalidMessage'));
+      }),
+      { numRuns: 15, seed: 4 },
+    );
+    const unknownJob = await fetch(
+      leaderUrl(ResourcePath.collectionJobs(d.task.id, new Uint8Array(16))),
+      {
+        headers: { authorization: `Bearer ${COLLECTOR_TOKEN}` },
+      },
+    );
+    expect(unknownJob.status).toBe(404);
+    await unknownJob.arrayBuffer();
+    expect(state()).toBe(before);
+  });
+
+  it('fails below min batch size, then refuses a second collection and uploads into the batch', async () => {
+    // A bucket far in the past holds 2 reports (< min 5): the job fails with invalidBatchSize.
+    const past = Math.floor(Date.now() / 1000 / d.task.timePrecision) - 5;
+    expect((await upload(d, await makeReports(d, [1, 2], past))).status).toBe(200);
+    const small = timeIntervalCollectionReq(BigInt(past), 1n);
+    const created = await postCollection(d, small);
+    expect(created.status).toBe(201);
+    const failed = await awaitCollection(d, created.headers.get('location')!);
+    expect((await problem(failed)).type).toBe(dap('invalidBatchSize'));
+
+    // A bucket untouched by the helper-only tests: enough reports, collected once.
+    const now = Math.floor(Date.now() / 1000 / d.task.timePrecision) - 10;
+    expect((await upload(d, await makeReports(d, [1, 2, 3, 4, 5, 6], now))).status).toBe(200);
+    const req = timeIntervalCollectionReq(BigInt(now), 1n);
+    const job = await postCollection(d, req);
+    const done = await awaitCollection(d, job.headers.get('location')!);
+    expect(done.status).toBe(200);
+    await done.arrayBuffer();
+
+    const before = state();
+    const overlap = timeIntervalCollectionReq(BigInt(now - 1), 2n);
+    expect((await problem(await postCollection(d, overlap))).type).toBe(dap('batchOverlap'));
+    const late = await upload(d, await makeReports(d, [1], now));
+    const errors = decodeUploadErrors(new Uint8Array(await late.arrayBuffer()));
+    expect(errors.map((e) => e.error)).toEqual([ReportError.batch_collected]);
+    expect(state()).toBe(before);
+  });
+});
