@@ -1,6 +1,8 @@
 // Browser bundle of @private-measurement/client: one ES module with the protocol and kernel
-// packages inlined (WASM included as bytes), minified, at dist/browser/attribution.js.
+// packages inlined (WASM included as bytes), minified, at dist/browser/attribution.js. Also
+// copies the repository's W3C end-to-end CONFIG.json into dist/ for pm-attribution-e2e.
 import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -22,3 +24,12 @@ const result = await build({
 
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 process.stdout.write(`dist/browser/attribution.js: ${(bytes / 1024).toFixed(1)} KiB\n`);
+
+// pm-attribution-e2e falls back to this copy when it runs outside the repository.
+const config = fileURLToPath(
+  new URL('../../../vectors/w3c-attribution/CONFIG.json', import.meta.url),
+);
+if (existsSync(config)) {
+  mkdirSync(`${root}/dist/vectors`, { recursive: true });
+  copyFileSync(config, `${root}/dist/vectors/CONFIG.json`);
+}

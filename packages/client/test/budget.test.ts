@@ -179,4 +179,20 @@ describe('budgets in the client', () => {
     );
     expect(r.unencryptedHistogram).toEqual([0, 2, 0, 0]);
   });
+
+  it('concurrent conversions never overspend (the attribution budget lock)', async () => {
+    const { client, store, clock } = await testClient({ perSitePrivacyBudget: 2_000_000 });
+    await client.saveImpression(PUB, { histogramIndex: 1 });
+    clock.now += 1000;
+    // Each costs 0.5 of the site's 2.0: exactly four may carry a value.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        client.measureConversion({ topLevelSite: 'a.example' }, measure()),
+      ),
+    );
+    const carried = results.filter((r) => r.unencryptedHistogram![1] === 4).length;
+    expect(carried).toBe(4);
+    const site = (await store.load()).budgets.filter((b) => b.kind === 'site');
+    expect(site.map((b) => b.value)).toEqual([0]);
+  });
 });

@@ -146,3 +146,21 @@ describe('indexeddb store', () => {
     );
   });
 });
+
+describe('background saves', () => {
+  it('a failed background save reaches onBackgroundError and stores nothing', async () => {
+    const errors: unknown[] = [];
+    const path = join(mkdtempSync(join(tmpdir(), 'pm-attr-')), 'missing-dir', 's.json');
+    const { client } = await testClient(
+      {},
+      { store: new FileStore(path), onBackgroundError: (e) => errors.push(e) },
+    );
+    await expect(
+      client.saveImpression({ topLevelSite: 'pub.example' }, { histogramIndex: 0 }),
+    ).resolves.toEqual({});
+    await client.flush();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(StorageError);
+    expect((errors[0] as StorageError).code).toBe('STORAGE');
+  });
+});

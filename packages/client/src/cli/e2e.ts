@@ -12,16 +12,21 @@ import { runE2eCase, type E2eConfig } from '../conformance.js';
 const CONFIG_NAME = 'CONFIG.json';
 const SKIPPED = new Set([CONFIG_NAME, 'e2e.schema.json']);
 
-/** Find vectors/w3c-attribution/CONFIG.json in an ancestor of this module (the repository). */
+/**
+ * The default CONFIG.json: vectors/w3c-attribution/ in an ancestor of this module (the
+ * repository), else the copy the build puts in dist/vectors/.
+ */
 function bundledConfig(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ;) {
     const candidate = join(dir, 'vectors', 'w3c-attribution', CONFIG_NAME);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) return undefined;
+    if (parent === dir) break;
     dir = parent;
   }
+  const copy = join(here, '..', 'vectors', CONFIG_NAME);
+  return existsSync(copy) ? copy : undefined;
 }
 
 async function main(): Promise<number> {
