@@ -110,6 +110,21 @@ describe('problem documents and statuses', () => {
     expect(e.detail).toBe('no way');
   });
 
+  it('surfaces a problem document that fails the job while polling', async () => {
+    leader.handle((_req, res, n) => {
+      if (n === 0) {
+        res.setHeader('location', '/dap/failing');
+        res.end();
+      } else {
+        sendProblem(res, 400, { type: 'urn:ietf:params:ppm:dap:error:batchMismatch' });
+      }
+    });
+    const e = (await caught(collector().collect(QUERY))) as ProblemError;
+    expect(e).toBeInstanceOf(ProblemError);
+    expect(e.problemType).toBe('batchMismatch');
+    expect(leader.received.map((r) => r.method)).toEqual(['POST', 'GET']);
+  });
+
   it.each([
     ['a problem media type with a garbage body', 'application/problem+json', '{not json'],
     ['a problem document without type', 'application/problem+json', '{"detail":"x"}'],
