@@ -34,7 +34,7 @@ type AnyPrio3 = Prio3<unknown, unknown>;
 
 /** JSON.parse that keeps integers beyond 2^53 exact (as bigint). */
 export function parseJsonBig(text: string): Json {
-  const marked = text.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"\u0000big:$2"');
+  const marked = text.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"\\u0000big:$2"');
   return JSON.parse(marked, (_k, v: unknown) =>
     typeof v === 'string' && v.startsWith('\u0000big:') ? BigInt(v.slice(5)) : v,
   ) as Json;
@@ -196,11 +196,12 @@ export function instanceFor(
   }
 }
 
-/** The measurement as the variant's shard expects it. */
-function measurementOf(type: string, m: Json): unknown {
-  if (type === 'Prio3MultihotCountVec') return m;
-  if (Array.isArray(m)) return m.map(bigOf);
-  return bigOf(m);
+/**
+ * The measurement as the variant's shard takes it: the JSON value itself (integers beyond 2^53
+ * arrive as bigint), so that an invalid one is refused by shard with ParamError.
+ */
+function measurementOf(m: Json): unknown {
+  return m;
 }
 
 /** The aggregate result as our unshard returns it (bigint or bigint[]). */
@@ -262,7 +263,7 @@ export function runVectorFile(
           case 'shard': {
             const out = vdaf.shard(
               ctx,
-              measurementOf(type, rep!.measurement),
+              measurementOf(rep!.measurement),
               hex(rep!.nonce),
               hex(rep!.rand),
             );
