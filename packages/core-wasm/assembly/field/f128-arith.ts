@@ -19,6 +19,7 @@ export let R1: u64 = 0;
   R1 = select<u64>(d1, x1, ge);
 }
 
+/** R = a + b mod p. */
 @inline export function add128(a0: u64, a1: u64, b0: u64, b1: u64): void {
   const s0 = a0 + b0;
   const c0 = <u64>(s0 < a0);
@@ -27,6 +28,7 @@ export let R1: u64 = 0;
   canon(s0, s1, t1 < a1 || s1 < t1);
 }
 
+/** R = a - b mod p. */
 @inline export function sub128(a0: u64, a1: u64, b0: u64, b1: u64): void {
   const d0 = a0 - b0;
   const bw0 = <u64>(a0 < b0);
@@ -39,12 +41,14 @@ export let R1: u64 = 0;
   R1 = select<u64>(e1, d1, bw);
 }
 
+/** R = -a mod p. */
 @inline export function neg128(a0: u64, a1: u64): void {
   const z = (a0 | a1) == 0;
   R0 = select<u64>(0, 1 - a0, z);
   R1 = select<u64>(0, P1 - a1 - <u64>(a0 > 1), z);
 }
 
+/** R = a * b mod p. */
 @inline export function mul128(a0: u64, a1: u64, b0: u64, b1: u64): void {
   const x0 = a0 & M32;
   const x1 = a0 >> 32;
@@ -140,6 +144,7 @@ export let R1: u64 = 0;
   canon(<u64>c0 | (<u64>c1 << 32), <u64>c2 | (<u64>c3 << 32), false);
 }
 
+/** R = x^e mod p, e given as two words. */
 export function pow128(x0: u64, x1: u64, e0: u64, e1: u64): void {
   let r0: u64 = 1;
   let r1: u64 = 0;
@@ -271,7 +276,10 @@ const SIGN: u64 = 0x8000000000000000;
   // P1 - loZero is P1 + 1 where lo == 0 (those lanes are all ones): the borrow of lo - 1.
   const rlo = i64x2.sub(lo, v128.and(ge, i64x2.splat(1)));
   const rhi = i64x2.sub(hi, v128.and(ge, i64x2.sub(i64x2.splat(P1), loZero)));
-  v128.store(out, i8x16.shuffle(rlo, rhi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
-  v128.store(out, i8x16.shuffle(rlo, rhi, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31), 16);
+  // Lanes back to elements: [lo, hi] of the first, then of the second.
+  const e0 = i8x16.shuffle(rlo, rhi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const e1 = i8x16.shuffle(rlo, rhi, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  v128.store(out, e0);
+  v128.store(out, e1, 16);
 }
 

@@ -4,6 +4,7 @@ import { OK, ERR_ZERO, ERR_RANGE } from './status';
 import { rev32 } from './bits';
 import { P1, R0, R1, add128, sub128, neg128, mul128, mul128x2, pow128 } from './f128-arith';
 
+/** out[i] = a[i] + b[i] for n elements; out may alias a or b. */
 export function f128_add(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 4);
   for (; a < end; a += 16, b += 16, out += 16) {
@@ -14,6 +15,7 @@ export function f128_add(a: usize, b: usize, out: usize, n: u32): i32 {
   return OK;
 }
 
+/** out[i] = a[i] - b[i]; out may alias a or b. */
 export function f128_sub(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 4);
   for (; a < end; a += 16, b += 16, out += 16) {
@@ -24,6 +26,7 @@ export function f128_sub(a: usize, b: usize, out: usize, n: u32): i32 {
   return OK;
 }
 
+/** out[i] = a[i] * b[i], two elements per SIMD step; out may alias a or b. */
 export function f128_mul(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>(n & ~1) << 4);
   for (; a < end; a += 32, b += 32, out += 32) {
@@ -37,6 +40,7 @@ export function f128_mul(a: usize, b: usize, out: usize, n: u32): i32 {
   return OK;
 }
 
+/** out[i] = -a[i]; out may alias a. */
 export function f128_neg(a: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 4);
   for (; a < end; a += 16, out += 16) {
@@ -47,6 +51,7 @@ export function f128_neg(a: usize, out: usize, n: u32): i32 {
   return OK;
 }
 
+/** out[i] = a[i] + c, c = (c0, c1); out may alias a. */
 export function f128_add_scalar(a: usize, c0: u64, c1: u64, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 4);
   for (; a < end; a += 16, out += 16) {
@@ -57,6 +62,7 @@ export function f128_add_scalar(a: usize, c0: u64, c1: u64, out: usize, n: u32):
   return OK;
 }
 
+/** out[i] = a[i] * c, c = (c0, c1); out may alias a. */
 export function f128_mul_scalar(a: usize, c0: u64, c1: u64, out: usize, n: u32): i32 {
   const c = i64x2.replace_lane(i64x2.splat(c0), 1, c1);
   const end = a + (<usize>(n & ~1) << 4);
@@ -69,6 +75,7 @@ export function f128_mul_scalar(a: usize, c0: u64, c1: u64, out: usize, n: u32):
   return OK;
 }
 
+/** Writes the sum of the n elements at a to res. */
 export function f128_sum(a: usize, n: u32, res: usize): i32 {
   let s0: u64 = 0;
   let s1: u64 = 0;
@@ -144,6 +151,7 @@ export function f128_inv(a: usize, out: usize, n: u32, tmp: usize, res: usize): 
   return OK;
 }
 
+/** out[i] = x^i for i < n. */
 export function f128_powers(x0: u64, x1: u64, out: usize, n: u32): i32 {
   let q0: u64 = 1;
   let q1: u64 = 0;
@@ -158,6 +166,7 @@ export function f128_powers(x0: u64, x1: u64, out: usize, n: u32): i32 {
   return OK;
 }
 
+/** Checks that every element is < p; on failure writes the first bad index to res. */
 export function f128_check(a: usize, n: u32, res: usize): i32 {
   for (let i: u32 = 0; i < n; i++) {
     const pa = a + (<usize>i << 4);
@@ -252,6 +261,7 @@ export function f128_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
   return OK;
 }
 
+/** Multiplies a[i] by s^i, then the DFT: evaluations on the coset s * <w>. */
 export function f128_ntt_coset(a: usize, n: u32, logn: u32, s0: u64, s1: u64, tw: usize): i32 {
   let q0: u64 = 1;
   let q1: u64 = 0;
@@ -267,13 +277,17 @@ export function f128_ntt_coset(a: usize, n: u32, logn: u32, s0: u64, s1: u64, tw
   return f128_ntt(a, n, logn, tw);
 }
 
+/** Inverse DFT: the DFT read at indices n - k, scaled by 1/n = (i0, i1). */
 export function f128_inv_ntt(a: usize, n: u32, logn: u32, i0: u64, i1: u64, tw: usize): i32 {
   f128_ntt(a, n, logn, tw);
-  for (let i: u32 = 1, j: u32 = n - 1; i < j; i++, j--) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
+  for (let i: u32 = 1, j: u32 = n - 1; i < j; i++, j--) {
+    swap128(a + (<usize>i << 4), a + (<usize>j << 4));
+  }
   f128_mul_scalar(a, i0, i1, a, n);
   return OK;
 }
 
+/** Horner evaluation at x of the n coefficients at a (lowest degree first); result to res. */
 export function f128_poly_eval(a: usize, n: u32, x0: u64, x1: u64, res: usize): i32 {
   let r0: u64 = 0;
   let r1: u64 = 0;
@@ -289,6 +303,7 @@ export function f128_poly_eval(a: usize, n: u32, x0: u64, x1: u64, res: usize): 
   return OK;
 }
 
+/** Schoolbook product of a (la terms) and b (lb terms) into out (la + lb - 1 terms). */
 export function f128_poly_mul_school(a: usize, la: u32, b: usize, lb: u32, out: usize): i32 {
   const m = la + lb - 1;
   memory.fill(out, 0, <usize>m << 4);
@@ -308,6 +323,7 @@ export function f128_poly_mul_school(a: usize, la: u32, b: usize, lb: u32, out: 
   return OK;
 }
 
+/** Value at x of the polynomial with values a[i] at w^i, as f64_lagrange_eval; f = (-1)^(n-1)/n. */
 export function f128_lagrange_eval(
   a: usize,
   n: u32,

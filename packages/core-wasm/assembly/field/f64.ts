@@ -9,6 +9,7 @@ const P: u64 = 0xffffffff00000001;
 const EPS: u64 = 0xffffffff;
 const M32: u64 = 0xffffffff;
 
+/** a + b mod p. */
 @inline export function add64(a: u64, b: u64): u64 {
   let s = a + b;
   // A carry out of 2^64 is worth 2^64 - p = EPS.
@@ -16,12 +17,14 @@ const M32: u64 = 0xffffffff;
   return select<u64>(s - P, s, s >= P);
 }
 
+/** a - b mod p. */
 @inline export function sub64(a: u64, b: u64): u64 {
   const d = a - b;
   // A borrow wrapped by 2^64; adding p instead means subtracting EPS.
   return select<u64>(d - EPS, d, a < b);
 }
 
+/** -a mod p. */
 @inline export function neg64(a: u64): u64 {
   return select<u64>(P - a, 0, a != 0);
 }
@@ -40,6 +43,7 @@ const M32: u64 = 0xffffffff;
   return select<u64>(r - P, r, r >= P);
 }
 
+/** a * b mod p: four 32x32-bit partial products, then reduce64. */
 @inline export function mul64(a: u64, b: u64): u64 {
   const al = a & M32;
   const ah = a >> 32;
@@ -109,6 +113,7 @@ const SIGN: u64 = 0x8000000000000000;
   return i64x2.add(r, v128.and(ge, e));
 }
 
+/** x^e mod p. */
 export function pow64(x: u64, e: u64): u64 {
   let r: u64 = 1;
   while (e != 0) {
@@ -119,18 +124,21 @@ export function pow64(x: u64, e: u64): u64 {
   return r;
 }
 
+/** out[i] = a[i] + b[i] for n elements; out may alias a or b. */
 export function f64_add(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 3);
   for (; a < end; a += 8, b += 8, out += 8) store<u64>(out, add64(load<u64>(a), load<u64>(b)));
   return OK;
 }
 
+/** out[i] = a[i] - b[i]; out may alias a or b. */
 export function f64_sub(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 3);
   for (; a < end; a += 8, b += 8, out += 8) store<u64>(out, sub64(load<u64>(a), load<u64>(b)));
   return OK;
 }
 
+/** out[i] = a[i] * b[i], two elements per SIMD step; out may alias a or b. */
 export function f64_mul(a: usize, b: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>(n & ~1) << 3);
   for (; a < end; a += 16, b += 16, out += 16) v128.store(out, mulv(v128.load(a), v128.load(b)));
@@ -138,18 +146,21 @@ export function f64_mul(a: usize, b: usize, out: usize, n: u32): i32 {
   return OK;
 }
 
+/** out[i] = -a[i]; out may alias a. */
 export function f64_neg(a: usize, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 3);
   for (; a < end; a += 8, out += 8) store<u64>(out, neg64(load<u64>(a)));
   return OK;
 }
 
+/** out[i] = a[i] + c; out may alias a. */
 export function f64_add_scalar(a: usize, c: u64, out: usize, n: u32): i32 {
   const end = a + (<usize>n << 3);
   for (; a < end; a += 8, out += 8) store<u64>(out, add64(load<u64>(a), c));
   return OK;
 }
 
+/** out[i] = a[i] * c; out may alias a. */
 export function f64_mul_scalar(a: usize, c: u64, out: usize, n: u32): i32 {
   const cv = i64x2.splat(c);
   const end = a + (<usize>(n & ~1) << 3);
@@ -203,6 +214,7 @@ export function f64_inv(a: usize, out: usize, n: u32, tmp: usize, res: usize): i
   return OK;
 }
 
+/** out[i] = x^i for i < n. */
 export function f64_powers(x: u64, out: usize, n: u32): i32 {
   let acc: u64 = 1;
   const end = out + (<usize>n << 3);
@@ -342,7 +354,14 @@ export function f64_poly_mul_school(a: usize, la: u32, b: usize, lb: u32, out: u
  * Value at x of the polynomial with values a[i] at w^i (n a power of two), by the
  * division-free form of the barycentric formula; nInvSigned = (-1)^(n-1) / n.
  */
-export function f64_lagrange_eval(a: usize, n: u32, w: u64, x: u64, nInvSigned: u64, res: usize): i32 {
+export function f64_lagrange_eval(
+  a: usize,
+  n: u32,
+  w: u64,
+  x: u64,
+  nInvSigned: u64,
+  res: usize,
+): i32 {
   let node: u64 = 1;
   let k: u64 = 1;
   let u = load<u64>(a);

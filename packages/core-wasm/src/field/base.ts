@@ -91,7 +91,7 @@ export abstract class FieldBase implements Field {
     return n;
   }
 
-  /** log2(n); throws `ParamError` unless n is a power of two with 1 <= n <= min(max, 2^log2Order). */
+  /** log2(n); throws `ParamError` unless n is a power of two in [1, max]. */
   protected log2(n: number, what: string, max = MAX_LEN): number {
     const k = typeof n === 'number' && n >= 1 ? Math.log2(n) : NaN;
     if (!Number.isInteger(k) || n > max || 2 ** k !== n) {

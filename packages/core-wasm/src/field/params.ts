@@ -39,7 +39,8 @@ export function powMod(x: bigint, e: bigint, m: bigint): bigint {
 // draft-irtf-cfrg-vdaf-20 §6.1.4: MODULUS 2**32 * 4294967295 + 1, generator 7**4294967295.
 const P64 = 2n ** 32n * 4294967295n + 1n;
 
-// draft-irtf-cfrg-vdaf-20 §6.1.4: MODULUS 2**66 * 4611686018427387897 + 1, generator 7**4611686018427387897.
+// draft-irtf-cfrg-vdaf-20 §6.1.4: MODULUS 2**66 * 4611686018427387897 + 1,
+// generator 7**4611686018427387897.
 const P128 = 2n ** 66n * 4611686018427387897n + 1n;
 
 /** Field64: p = 2^64 - 2^32 + 1, 8-byte elements, generator of order 2^32. */

@@ -138,7 +138,7 @@ class TsField extends FieldBase {
     const n = this.len(v);
     const out = new Uint8Array(n * this.encodedSize);
     const dv = new DataView(out.buffer);
-    // draft-irtf-cfrg-vdaf-20 §6.1.1: encode_vec writes each element as ENCODED_SIZE bytes, little-endian
+    // draft-irtf-cfrg-vdaf-20 §6.1.1: encode_vec, ENCODED_SIZE bytes per element, little-endian
     for (let i = 0; i < v.length; i++) dv.setBigUint64(8 * i, v[i], true);
     return out;
   }
