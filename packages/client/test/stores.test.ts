@@ -147,6 +147,29 @@ describe('indexeddb store', () => {
   });
 });
 
+describe('indexeddb atomicity', () => {
+  it('a commit that fails halfway writes nothing', async () => {
+    const store = new IndexedDbStore({ indexedDB: new IDBFactory() });
+    await store.load();
+    const good = {
+      id: 1,
+      matchValue: 0,
+      impressionSite: 'p.example',
+      conversionSites: [],
+      conversionCallers: [],
+      timestamp: 0,
+      lifetimeDays: 1,
+      histogramIndex: 0,
+      priority: 0,
+    };
+    const bad = { ...good, id: 2, priority: (() => 0) as unknown as number };
+    await expect(
+      store.commit({ ...noChanges(), meta: { enabled: false }, putImpressions: [good, bad] }),
+    ).rejects.toBeInstanceOf(StorageError);
+    expect(await store.load()).toEqual(emptyState());
+  });
+});
+
 describe('background saves', () => {
   it('a failed background save reaches onBackgroundError and stores nothing', async () => {
     const errors: unknown[] = [];

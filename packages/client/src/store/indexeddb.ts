@@ -104,9 +104,11 @@ export class IndexedDbStore implements AttributionStore {
   async commit(changes: ChangeSet): Promise<void> {
     if (isEmpty(changes)) return;
     const db = await this.database();
+    let tx: IDBTransaction | undefined;
     try {
-      const tx = db.transaction([...STORES], 'readwrite');
+      tx = db.transaction([...STORES], 'readwrite');
       const completion = done(tx);
+      completion.catch(() => {}); // observed below; an abort must not go unhandled meanwhile
       // Each singular value is its own record, so a commit never reads before writing.
       const metaStore = tx.objectStore('meta');
       for (const [field, value] of Object.entries(changes.meta ?? {})) metaStore.put(value, field);
@@ -122,6 +124,12 @@ export class IndexedDbStore implements AttributionStore {
       for (const e of changes.putLedger) ledger.put(e);
       await completion;
     } catch (error) {
+      // A request that threw synchronously leaves the transaction open: abort it.
+      try {
+        tx?.abort();
+      } catch {
+        // Already finished or aborted.
+      }
       throw storageError('commit', error);
     }
   }
