@@ -57,6 +57,8 @@ function checkTwoShares(vdaf: AnyPrio3): void {
   }
 }
 
+// Spec: the draft maps every exception to Rejected; we keep our typed error in the state (for
+// its code) and let anything else (a bug, not a bad report) propagate.
 function rejected(e: unknown): PingPongState {
   if (e instanceof ProtocolError) return { kind: 'rejected', error: e };
   throw e;

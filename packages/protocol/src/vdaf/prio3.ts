@@ -459,6 +459,8 @@ export class Prio3<M, R> {
    */
   verifyNext(_ctx: Uint8Array, state: Prio3VerifyState, message: Prio3VerifierMessage): FieldVec {
     const want = state.correctedJointRandSeed;
+    // Spec: the draft compares two Optional values; we require null exactly when the circuit
+    // uses no joint randomness, and otherwise the same 32 bytes.
     const ok = want === null ? message === null : message !== null && bytesEqual(message, want);
     if (!ok) throw new VerifyError('verifierMessage: joint randomness check failed');
     return state.outShare;

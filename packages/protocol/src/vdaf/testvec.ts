@@ -93,7 +93,11 @@ export function vdafTypeOf(fileName: string): string {
   return base.split('_')[0];
 }
 
-/** Infers (field, proofs) of a multiproof SumVec from the sizes of its messages. */
+/**
+ * Infers (field, proofs) of a multiproof SumVec from the sizes of its messages.
+ * Spec: the official schema does not record them for Prio3SumVecWithMultiproof; we take the
+ * `field` and `proofs` keys when present, else the only pair consistent with the sizes.
+ */
 function inferMultiproof(
   v: Record<string, Json>,
   shares: number,
@@ -111,20 +115,23 @@ function inferMultiproof(
   }
   const reports = v.reports as Record<string, Json>[];
   const leader = hex((reports[0].input_shares as Json[])[0]).length;
+  const vshares = (reports[0].verifier_shares as Json[][] | undefined)?.[0];
+  const verifier = vshares !== undefined && vshares.length > 0 ? hex(vshares[0]).length : -1;
   const candidates: AnyPrio3[] = [];
   for (const field of ['Field64', 'Field128'] as const) {
     const one = new Prio3SumVecWithMultiproof(shares, field, 1, length, max, chunk, { backend });
     const es = one.field.encodedSize;
     const rest = leader - 32 - one.flp.measLen * es;
     const per = one.flp.proofLen * es;
-    if (rest > 0 && rest % per === 0 && rest / per <= 255) {
-      const proofs = rest / per;
-      candidates.push(
-        new Prio3SumVecWithMultiproof(shares, field, proofs, length, max, chunk, {
-          backend,
-        }) as AnyPrio3,
-      );
-    }
+    if (rest <= 0 || rest % per !== 0 || rest / per > 255) continue;
+    const proofs = rest / per;
+    // The verifier share, when the file has one, must agree: VERIFIER_LEN * proofs + a seed.
+    if (verifier >= 0 && verifier !== one.flp.verifierLen * proofs * es + 32) continue;
+    candidates.push(
+      new Prio3SumVecWithMultiproof(shares, field, proofs, length, max, chunk, {
+        backend,
+      }) as AnyPrio3,
+    );
   }
   if (candidates.length !== 1) throw new Error('vector: cannot infer the field and proof count');
   return candidates[0];
