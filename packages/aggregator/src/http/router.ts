@@ -103,6 +103,7 @@ async function route(
   request: Request,
   url: URL,
   path: string,
+  meta: { name: string },
 ): Promise<{ name: string; response: Response; taskId?: Uint8Array }> {
   if (path === '/hpke_config') {
     if (request.method !== 'GET') throw new HttpFailure(405, 'hpke_config: expected GET');
@@ -139,6 +140,7 @@ async function route(
   const spec = m[3] === undefined ? entry.collection : entry.item;
   if (spec === undefined) throw new HttpFailure(404, 'path: no such resource');
   const handler = spec.methods[request.method];
+  meta.name = spec.name;
   if (handler === undefined) throw new HttpFailure(405, `${spec.name}: method not allowed`);
 
   const taskId = decodeId(m[1], 32);
@@ -175,7 +177,7 @@ async function route(
  */
 export async function serve(ctx: AggregatorContext, request: Request): Promise<Response> {
   const started = performance.now();
-  let name = 'unknown';
+  const meta = { name: 'unknown' };
   let response: Response;
   let taskId: Uint8Array | undefined;
   try {
@@ -183,8 +185,8 @@ export async function serve(ctx: AggregatorContext, request: Request): Promise<R
     const prefix = ctx.settings.pathPrefix.replace(/\/+$/, '');
     if (!url.pathname.startsWith(prefix + '/'))
       throw new HttpFailure(404, 'path: outside the API prefix');
-    const routed = await route(ctx, request, url, url.pathname.slice(prefix.length));
-    name = routed.name;
+    const routed = await route(ctx, request, url, url.pathname.slice(prefix.length), meta);
+    meta.name = routed.name;
     response = routed.response;
   } catch (e) {
     const match = /\/tasks\/([A-Za-z0-9_-]{43})\//.exec(request.url);
@@ -193,15 +195,15 @@ export async function serve(ctx: AggregatorContext, request: Request): Promise<R
     response = outcome.response;
     ctx.metrics.problems.inc({ label: outcome.label });
     if (outcome.internal) {
-      ctx.log.error({ err: e, route: name, method: request.method }, 'request failed');
+      ctx.log.error({ err: e, route: meta.name, method: request.method }, 'request failed');
     } else {
       ctx.log.info(
-        { route: name, method: request.method, problem: outcome.label, task: match?.[1] },
+        { route: meta.name, method: request.method, problem: outcome.label, task: match?.[1] },
         'request rejected',
       );
     }
   }
-  ctx.metrics.httpRequests.inc({ route: name, status: String(response.status) });
-  ctx.metrics.httpDuration.observe({ route: name }, (performance.now() - started) / 1000);
+  ctx.metrics.httpRequests.inc({ route: meta.name, status: String(response.status) });
+  ctx.metrics.httpDuration.observe({ route: meta.name }, (performance.now() - started) / 1000);
   return response;
 }
