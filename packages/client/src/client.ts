@@ -1,6 +1,6 @@
 // AttributionClient: the W3C Attribution API (saveImpression, measureConversion) on behalf of a
 // top-level site and an optional intermediary, with the on-device privacy budget, user controls
-// and a pluggable store and report encoder (W3C Attribution §5, §7).
+// and a pluggable store and report encoder (W3C Attribution §3, §7).
 
 import { resolveConfig, type AttributionConfig } from './config.js';
 import { AttributionRangeError, ConfigError, ReportError, StorageError } from './errors.js';
@@ -33,7 +33,7 @@ export interface CallerContext {
   intermediarySite?: string;
 }
 
-/** Result of measureConversion (W3C Attribution §5.3). */
+/** Result of measureConversion (W3C Attribution §3.5). */
 export interface AttributionConversionResult {
   /** The encoded (for dap-18-histogram: encrypted) report. */
   report: Uint8Array;
@@ -53,9 +53,9 @@ export interface AttributionClientOptions {
   now?: () => number;
   /** Uniform random number in [0, 1) for the epoch start and fair rounding (CSPRNG default). */
   random?: () => number;
-  /** Overrides `random` for placing the epoch start (W3C Attribution §7.2.3). */
+  /** Overrides `random` for placing the epoch start (W3C Attribution §4.2.3). */
   epochStartRandom?: () => number;
-  /** Overrides `random` for the fair rounding of credit (W3C Attribution §7.4.2). */
+  /** Overrides `random` for the fair rounding of credit (W3C Attribution §4.4.2.1). */
   creditRandom?: () => number;
   /** Registrable-domain function; a built-in Public Suffix List subset when omitted. */
   registrableDomain?: RegistrableDomainFn;
@@ -103,7 +103,7 @@ export class AttributionClient {
   private readonly rd: RegistrableDomainFn;
   private readonly includeCleartext: boolean;
   private readonly onBackgroundError: (error: unknown) => void;
-  // The attribution budget lock (W3C Attribution §7.2): operations run one at a time.
+  // The attribution budget lock (W3C Attribution §4.2): operations run one at a time.
   private queue: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -140,7 +140,7 @@ export class AttributionClient {
     return new AttributionClient(options, config, store, new AttributionState(stored));
   }
 
-  /** The supported aggregation services and their protocol (W3C Attribution §5.1). */
+  /** The supported aggregation services and their protocol (W3C Attribution §3.3). */
   get aggregationServices(): ReadonlyMap<string, { protocol: 'dap-18-histogram' }> {
     return new Map(
       Object.entries(this.config.aggregationServices).map(([url, s]) => [
@@ -156,7 +156,7 @@ export class AttributionClient {
   }
 
   /**
-   * Save an impression (W3C Attribution §7.3). Resolves once the options are validated; the
+   * Save an impression (W3C Attribution §4.3). Resolves once the options are validated; the
    * impression is stored in the background (in parallel, per the spec), so the time to resolve
    * depends neither on the store nor on whether the API is enabled. Use `flush()` to wait.
    *
@@ -174,7 +174,7 @@ export class AttributionClient {
     const timestamp = this.now();
     const validated = validateImpressionOptions(options, this.config, this.rd);
 
-    // W3C Attribution §7.3 step 6, in parallel: build and save the impression if enabled.
+    // W3C Attribution §4.3 step 6, in parallel: build and save the impression if enabled.
     void this.enqueue(async (txn) => {
       this.dropExpired(txn, timestamp);
       if (!txn.getMeta('enabled')) return;
@@ -197,7 +197,7 @@ export class AttributionClient {
   }
 
   /**
-   * Measure a conversion (W3C Attribution §7.4): validate, attribute against the impression
+   * Measure a conversion (W3C Attribution §4.4): validate, attribute against the impression
    * store within the privacy budget, and encode the histogram. A report is always produced: all
    * zeros when nothing matches, a budget is short or the API is disabled, through the same path.
    *
@@ -237,7 +237,7 @@ export class AttributionClient {
         outcome =
           charges.length > 0 ? 'attributed' : result.budgetShort ? 'budget-exhausted' : 'no-match';
       } else {
-        // W3C Attribution §7.4: the time to resolve should not reveal that the API is disabled,
+        // W3C Attribution §4.4: the time to resolve should not reveal that the API is disabled,
         // so attribution runs on a scratch transaction whose result and changes are dropped.
         const scratch = this.state.begin();
         doAttribution(scratch, this.context(), validated, topLevelSite, intermediarySite, now);
@@ -280,7 +280,7 @@ export class AttributionClient {
 
   /**
    * Remove impressions for a site, as a Clear-Site-Data "impressions" response does
-   * (W3C Attribution §7.1.3). Budgets are untouched.
+   * (W3C Attribution §4.1.3). Budgets are untouched.
    *
    * @param site - site or https origin
    * @throws DOMException "SyntaxError" when `site` is not a site
@@ -292,7 +292,7 @@ export class AttributionClient {
 
   /**
    * The user cleared site data but kept history: the sites' budgets become zero for every epoch
-   * attribution can reach (W3C Attribution §12.7.1).
+   * attribution can reach (W3C Attribution §10.7.1).
    *
    * @param sites - at least one site
    * @throws {AttributionRangeError} when `sites` is empty
@@ -306,7 +306,7 @@ export class AttributionClient {
   /**
    * The user cleared browsing history for some sites, or for all when `sites` is empty: their
    * impressions and budget records go, and epochs up to now close to attribution
-   * (W3C Attribution §12.7.2).
+   * (W3C Attribution §10.7.2).
    *
    * @param sites - sites to forget; empty forgets everything
    */
@@ -316,7 +316,7 @@ export class AttributionClient {
 
   /**
    * The clear browsing history for attribution algorithm with its raw inputs
-   * (W3C Attribution §7.2.4).
+   * (W3C Attribution §4.2.4).
    *
    * @param sites - parsed or unparsed sites
    * @param forgetVisits - whether history itself is cleared
@@ -334,7 +334,7 @@ export class AttributionClient {
   }
 
   /**
-   * Enable or disable the API (W3C Attribution §12.2). While disabled, impressions are not
+   * Enable or disable the API (W3C Attribution §10.2). While disabled, impressions are not
    * saved and reports carry nothing, but every call behaves as before. Disabling keeps budget
    * state, so re-enabling cannot overspend.
    *
@@ -346,7 +346,7 @@ export class AttributionClient {
 
   /**
    * The user-facing ledger: every report that left the device and the budget spent per site and
-   * epoch (W3C Attribution §12.3).
+   * epoch (W3C Attribution §10.3).
    *
    * @returns a snapshot of the ledger
    */
@@ -366,7 +366,7 @@ export class AttributionClient {
     await this.store.close();
   }
 
-  /** Obtain the implicit API inputs from a caller context (W3C Attribution §7.3). */
+  /** Obtain the implicit API inputs from a caller context (W3C Attribution §4.3). */
   private implicitInputs(caller: CallerContext): {
     topLevelSite: string;
     intermediarySite: string | undefined;
@@ -418,7 +418,7 @@ export class AttributionClient {
     };
   }
 
-  /** Remove impressions past their lifetime (W3C Attribution §7.1.2). */
+  /** Remove impressions past their lifetime (W3C Attribution §4.1.2). */
   private dropExpired(txn: Transaction, now: number): void {
     for (const impression of txn.impressions()) {
       if (now > impression.timestamp + impression.lifetimeDays * DAY_MS)

@@ -1,6 +1,6 @@
 // User-agent parameters of the Attribution API: limits, budgets in micro-epsilon, epoch length
 // and the provisioned aggregation services, with defaults and validation
-// (W3C Attribution §8, "Setting Implementation-Defined Values").
+// (W3C Attribution §4.5, "Setting Implementation-Defined Values").
 
 import { ConfigError } from './errors.js';
 
@@ -15,7 +15,7 @@ export interface AggregatorEndpoint {
   operator?: string;
   /**
    * The aggregator's encoded DAP `HpkeConfig` (draft-ietf-ppm-dap-18 §4.5.1). Provisioned with
-   * the client, never fetched on demand (W3C Attribution §10.1.3).
+   * the client, never fetched on demand (W3C Attribution §7.1.3).
    */
   hpkeConfig?: Uint8Array;
 }
@@ -92,7 +92,7 @@ export interface AttributionConfig {
 /** Largest value of a WebIDL unsigned long. */
 export const MAX_UNSIGNED_LONG = 4294967295;
 
-/** Maximum epsilon a 32-bit micro-epsilon counter can hold (W3C Attribution §6.2.1). */
+/** Maximum epsilon a 32-bit micro-epsilon counter can hold (W3C Attribution §4.2.1). */
 export const MAX_EPSILON = 4294;
 
 /** Defaults: the spec's minimums for the limits, and budgets of 1 epsilon per site per epoch. */

@@ -1,10 +1,10 @@
 // Fair allocation of an integer conversion value across credit fractions by randomized
-// pairwise rounding (W3C Attribution §7.4.2 "fairly allocate credit").
+// pairwise rounding (W3C Attribution §4.4.2.1 "fairly allocate credit").
 
 /**
  * Split the integer `value` in proportion to `credit`, rounding randomly so that the result sums
  * to `value`, each share's expectation equals its exact proportion, and no share is off by one
- * or more (W3C Attribution §7.4.2).
+ * or more (W3C Attribution §4.4.2.1).
  *
  * @param credit - positive weights, at least one
  * @param value - the integer to split
@@ -19,15 +19,15 @@ export function fairlyAllocateCredit(
   value: number,
   random: () => number,
 ): number[] {
-  // W3C Attribution §7.4.2 step 1.
+  // W3C Attribution §4.4.2.1 step 1.
   if (credit.length === 0) throw new RangeError('credit: expected at least one value');
 
-  // W3C Attribution §7.4.2 steps 2-4: normalise to fractions of value.
+  // W3C Attribution §4.4.2.1 steps 2-4: normalise to fractions of value.
   let sumCredit = 0;
   for (const item of credit) sumCredit += item;
   const roundedCredit = credit.map((item) => (value * item) / sumCredit);
 
-  // W3C Attribution §7.4.2 steps 5-6: carry one fractional entry (idx1) along the list and
+  // W3C Attribution §4.4.2.1 steps 5-6: carry one fractional entry (idx1) along the list and
   // settle it against each next entry, so that one of the pair becomes an integer.
   let idx1 = 0;
   for (let n = 1; n < roundedCredit.length; n++) {
@@ -65,7 +65,7 @@ export function fairlyAllocateCredit(
     roundedCredit[idx1]! -= incr;
   }
 
-  // W3C Attribution §7.4.2 step 7: remove floating-point residue, halves away from zero.
+  // W3C Attribution §4.4.2.1 step 7: remove floating-point residue, halves away from zero.
   // Adding 0 turns a negative zero into zero.
   return roundedCredit.map((item) => Math.sign(item) * Math.round(Math.abs(item)) + 0);
 }

@@ -83,7 +83,7 @@ export class AttributionTypeError extends TypeError {
   }
 }
 
-/** An unknown aggregation service, reported as a `ReferenceError` (W3C Attribution §5.3). */
+/** An unknown aggregation service, reported as a `ReferenceError` (W3C Attribution §3.5). */
 export class AttributionReferenceError extends ReferenceError {
   /** Stable code, always "REFERENCE". */
   readonly code = 'REFERENCE';

@@ -1,6 +1,6 @@
 // A plain-language statement, generated from the configuration, of what a conversion report
 // reveals, who runs the aggregators and how much privacy an epoch can cost
-// (W3C Attribution §12.1 "Information Exposed", §11 "Differential Privacy").
+// (W3C Attribution §10.1 "Information Exposed", §11 "Differential Privacy").
 
 import type { AttributionConfig } from './config.js';
 

@@ -1,6 +1,6 @@
 // The user-facing ledger: which reports left the device, for which site, and how much privacy
 // budget each site spent in each epoch, as data and as text a person can read
-// (W3C Attribution §12.3 "Visibility").
+// (W3C Attribution §10.3 "Visibility").
 
 import type { AttributionConfig } from './config.js';
 import { DAY_MS } from './internal/epoch.js';

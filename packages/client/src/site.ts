@@ -1,5 +1,5 @@
 // Site names: parse a string into a site, the registrable domain of its host
-// (W3C Attribution §7.1.4 "parse a site"). Sites are kept as their host string, since the
+// (W3C Attribution §4.1.4 "parse a site"). Sites are kept as their host string, since the
 // scheme is always "https".
 
 import { siteSyntaxError } from './errors.js';
@@ -64,7 +64,7 @@ export function defaultRegistrableDomain(host: string): string | null {
 
 /**
  * Parse a site: host parser, then registrable domain, then reject localhost
- * (W3C Attribution §7.1.4). A string with a scheme ("https://a.example/path") is reduced to its
+ * (W3C Attribution §4.1.4). A string with a scheme ("https://a.example/path") is reduced to its
  * host first, so origins are accepted too.
  *
  * @param input - a domain name or an https origin
@@ -87,11 +87,11 @@ export function parseSite(
     throw siteSyntaxError(option);
   }
 
-  // W3C Attribution §7.1.4: obtain a registrable domain; null is failure.
+  // W3C Attribution §4.1.4: obtain a registrable domain; null is failure.
   const site = registrableDomain(host);
   if (site === null || site.length === 0) throw siteSyntaxError(option);
 
-  // W3C Attribution §7.1.4: localhost domains are not sites.
+  // W3C Attribution §4.1.4: localhost domains are not sites.
   if (site === 'localhost' || site.endsWith('.localhost')) throw siteSyntaxError(option);
   return site;
 }
@@ -101,7 +101,7 @@ function hostOf(input: string): string {
     throw new Error('bad host');
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//iu.test(input)) {
-    // An origin or URL: only https sites exist (W3C Attribution §7.1.4).
+    // An origin or URL: only https sites exist (W3C Attribution §4.1.4).
     const url = new URL(input);
     if (url.protocol !== 'https:') throw new Error('bad scheme');
     return nonEmpty(url.hostname);

@@ -7,7 +7,7 @@ import { DAY, SERVICE, testClient } from './helpers.js';
 
 const PUB = { topLevelSite: 'publisher.example' };
 
-describe('deduction arithmetic (W3C Attribution §7.2.1)', () => {
+describe('deduction arithmetic (W3C Attribution §4.2.1)', () => {
   it('single epoch: l1Norm / (2 maxValue / epsilon), in micro-epsilon', () => {
     // The spec's own example: l1Norm 4, maxValue 8, epsilon 1 costs a quarter.
     expect(deductions(1, 4, 8, true, 4)).toEqual({

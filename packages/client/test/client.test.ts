@@ -131,7 +131,7 @@ describe('impressions', () => {
   });
 });
 
-describe('clearing (W3C Attribution §7.1.3, §12.7)', () => {
+describe('clearing (W3C Attribution §4.1.3, §12.7)', () => {
   it("Clear-Site-Data removes a site's impressions and its name from others", async () => {
     const { client, store } = await testClient();
     await client.saveImpression(PUB, { histogramIndex: 0 });

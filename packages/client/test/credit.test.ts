@@ -14,7 +14,7 @@ const credits = fc.array(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), {
 const values = fc.integer({ min: 1, max: 2 ** 32 - 1 });
 const rand = fc.double({ min: 0, max: 1, noNaN: true });
 
-describe('fairlyAllocateCredit (W3C Attribution §7.4.2)', () => {
+describe('fairlyAllocateCredit (W3C Attribution §4.4.2.1)', () => {
   it('sums to value, each share within 1 of its exact proportion, no negatives', () => {
     fc.assert(
       fc.property(

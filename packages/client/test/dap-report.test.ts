@@ -111,7 +111,7 @@ async function aggregate(
   );
 }
 
-describe('DapReportEncoder (W3C Attribution §10.1.3)', () => {
+describe('DapReportEncoder (W3C Attribution §7.1.3)', () => {
   it('builds the task configuration the spec derives', async () => {
     const task = await attributionTask({
       serviceUrl: SERVICE,

@@ -9,7 +9,7 @@ import { emptyState } from '../src/store/types.js';
 const HOUR = 3_600_000;
 const WEEK = 7 * 86_400_000;
 
-describe('epochs (W3C Attribution §7.2.3)', () => {
+describe('epochs (W3C Attribution §4.2.3)', () => {
   const ctx = (fraction: number) => ({
     epochDays: 7,
     maxLookbackDays: 30,
@@ -55,7 +55,7 @@ describe('epochs (W3C Attribution §7.2.3)', () => {
   });
 });
 
-describe('parse a site (W3C Attribution §7.1.4)', () => {
+describe('parse a site (W3C Attribution §4.1.4)', () => {
   it('reduces hosts and origins to the registrable domain', () => {
     expect(parseSite('extra.example.com', 'x')).toBe('example.com');
     expect(parseSite('https://shop.example.co.uk/path', 'x')).toBe('example.co.uk');

@@ -28,7 +28,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-describe('saveImpression validation (W3C Attribution §7.3)', () => {
+describe('saveImpression validation (W3C Attribution §4.3)', () => {
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     ['histogramIndex at the maximum', { histogramIndex: 256 }, 'RangeError', 'histogramIndex'],
     ['zero lifetime', { histogramIndex: 0, lifetimeDays: 0 }, 'RangeError', 'lifetimeDays'],
@@ -106,7 +106,7 @@ describe('saveImpression validation (W3C Attribution §7.3)', () => {
   });
 });
 
-describe('measureConversion validation (W3C Attribution §7.4)', () => {
+describe('measureConversion validation (W3C Attribution §4.4)', () => {
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     [
       'unknown service',

@@ -1,5 +1,5 @@
 // Attribution logic: common impression matching, last-N-touch histograms and the per-epoch
-// budget loop of "do attribution and fill a histogram" (W3C Attribution §7.4.1, §7.4.2).
+// budget loop of "do attribution and fill a histogram" (W3C Attribution §4.4.1, §4.4.2, §4.4.2.1).
 
 import { fairlyAllocateCredit } from '../credit.js';
 import type { StoredImpression } from '../store/types.js';
@@ -24,7 +24,7 @@ export interface AttributionResult {
 }
 
 /**
- * Create an all-zero histogram (W3C Attribution §7.4.1).
+ * Create an all-zero histogram (W3C Attribution §4.4.1).
  *
  * @param size - number of buckets
  * @returns a list of `size` zeros
@@ -35,7 +35,7 @@ export function allZeroHistogram(size: number): number[] {
 
 /**
  * Impressions that pass every filter of the common matching logic except the epoch, each with
- * its epoch; grouping these by epoch gives the spec's per-epoch result (W3C Attribution §7.4.1).
+ * its epoch; grouping these by epoch gives the spec's per-epoch result (W3C Attribution §4.4.2).
  */
 function matchingByEpoch(
   txn: Transaction,
@@ -100,7 +100,7 @@ function firstN(items: readonly StoredImpression[], n: number): StoredImpression
 }
 
 /**
- * Fill a histogram with last-N-touch attribution (W3C Attribution §7.4.2).
+ * Fill a histogram with last-N-touch attribution (W3C Attribution §4.4.2.1).
  *
  * @param matched - matched impressions, not empty
  * @param histogramSize - number of buckets
@@ -131,7 +131,7 @@ export function fillHistogramLastNTouch(
 }
 
 /**
- * Do attribution and fill a histogram (W3C Attribution §7.4.1), deducting budgets through the
+ * Do attribution and fill a histogram (W3C Attribution §4.4.1), deducting budgets through the
  * transaction.
  *
  * @param txn - state

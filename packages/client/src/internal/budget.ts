@@ -1,5 +1,5 @@
 // Privacy and safety budget deduction: the per-site budget, the global budget and the
-// impression-site quotas, per epoch, in micro-epsilon (W3C Attribution §7.2.1).
+// impression-site quotas, per epoch, in micro-epsilon (W3C Attribution §4.2.1).
 
 import type { StoredImpression } from '../store/types.js';
 import type { Transaction } from './state.js';
@@ -51,7 +51,7 @@ function ceilDiv(num: bigint, den: bigint): number {
 
 /**
  * The two deductions of one report, micro-epsilon, rounded towards positive infinity
- * (W3C Attribution §7.2.1 "deduct privacy and safety budgets" steps 1-7).
+ * (W3C Attribution §4.2.1 "deduct privacy and safety budgets" steps 1-7).
  *
  * @param epsilon - requested epsilon
  * @param value - conversion value
@@ -82,7 +82,7 @@ export function deductions(
 }
 
 /**
- * Check for available privacy budget (W3C Attribution §7.2.1).
+ * Check for available privacy budget (W3C Attribution §4.2.1).
  *
  * @returns true when the per-site budget, the global budget and every impression-site quota of
  *   the epoch can cover the deductions
@@ -123,7 +123,7 @@ export interface DeductionSets {
 }
 
 /**
- * Deduct privacy and safety budgets for one epoch (W3C Attribution §7.2.1). The caller holds the
+ * Deduct privacy and safety budgets for one epoch (W3C Attribution §4.2.1). The caller holds the
  * attribution budget lock (the client serialises operations).
  *
  * @returns the micro-epsilon charged to the conversion site, or null when a budget was short

@@ -1,12 +1,12 @@
 // User and site controls over stored state: Clear-Site-Data "impressions", clearing site data
-// and clearing browsing history (W3C Attribution §7.1.3, §7.2.4, §12.7).
+// and clearing browsing history (W3C Attribution §4.1.3, §7.2.4, §12.7).
 
 import { currentEpoch, startingEpoch, type EpochContext } from './epoch.js';
 import type { Transaction } from './state.js';
 
 /**
  * Clear impressions for a site, as the Clear-Site-Data "impressions" type asks
- * (W3C Attribution §7.1.3). Budgets and the epoch start are untouched.
+ * (W3C Attribution §4.1.3). Budgets and the epoch start are untouched.
  *
  * @param txn - state
  * @param site - a parsed site
@@ -48,7 +48,7 @@ export function clearImpressionsForSite(txn: Transaction, site: string): void {
 }
 
 /**
- * Clear browsing history for attribution (W3C Attribution §7.2.4). With `forgetVisits` false
+ * Clear browsing history for attribution (W3C Attribution §4.2.4). With `forgetVisits` false
  * (clearing site data, keeping history) the sites' budgets are set to zero for every epoch that
  * can still be queried; with it true the sites' impressions and budget records (or all of them
  * when `sites` is empty) are removed and the last clear time is set, which closes the epochs up

@@ -1,9 +1,9 @@
 // Privacy budget epochs: the per-device randomized epoch start, the epoch index of a moment,
-// and the starting epoch for attribution after a history clear (W3C Attribution §7.2.3, §7.2.4).
+// and the starting epoch for attribution after a history clear (W3C Attribution §4.2.3, §7.2.4).
 
 import type { Transaction } from './state.js';
 
-/** Milliseconds in a day (W3C Attribution §7.2.3: a day is 86400 seconds). */
+/** Milliseconds in a day (W3C Attribution §4.2.3: a day is 86400 seconds). */
 export const DAY_MS = 86_400_000;
 
 const HOUR_MS = 3_600_000;
@@ -20,7 +20,7 @@ export interface EpochContext {
 
 /**
  * Get the current epoch of moment `t`, choosing the epoch start time on first use
- * (W3C Attribution §7.2.3).
+ * (W3C Attribution §4.2.3).
  *
  * @param txn - state; the epoch start time is written through it when first chosen
  * @param ctx - epoch length and randomness
@@ -32,7 +32,7 @@ export function currentEpoch(txn: Transaction, ctx: EpochContext, t: number): nu
 
   let start = txn.getMeta('epochStartTime');
   if (start === null) {
-    // W3C Attribution §7.2.3: a duration drawn from [0, period).
+    // W3C Attribution §4.2.3: a duration drawn from [0, period).
     const fraction = ctx.epochRandom();
     const rand = t - Math.floor(fraction * period);
 
@@ -42,12 +42,12 @@ export function currentEpoch(txn: Transaction, ctx: EpochContext, t: number): nu
     txn.setMeta('epochStartTime', start);
   }
 
-  // W3C Attribution §7.2.3: elapsed periods, rounded towards negative infinity.
+  // W3C Attribution §4.2.3: elapsed periods, rounded towards negative infinity.
   return Math.floor((t - start) / period);
 }
 
 /**
- * Get the starting epoch for attribution at `now` (W3C Attribution §7.2.4).
+ * Get the starting epoch for attribution at `now` (W3C Attribution §4.2.4).
  *
  * @param txn - state
  * @param ctx - epoch parameters
@@ -60,7 +60,7 @@ export function startingEpoch(txn: Transaction, ctx: EpochContext, now: number):
 
   const lastClear = txn.getMeta('lastBrowsingHistoryClear');
   if (lastClear !== null) {
-    // W3C Attribution §7.2.4: never query an epoch that overlaps the clear.
+    // W3C Attribution §4.2.4: never query an epoch that overlaps the clear.
     const clearEpoch = currentEpoch(txn, ctx, lastClear) + 1;
     if (clearEpoch > startEpoch) return clearEpoch;
   }

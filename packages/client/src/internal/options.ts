@@ -1,5 +1,5 @@
 // Validation of the saveImpression and measureConversion options, step by step as the spec
-// orders them (W3C Attribution §7.3 "save an impression", §7.4 "validate
+// orders them (W3C Attribution §4.3 "save an impression", §7.4 "validate
 // AttributionConversionOptions"). Nothing here touches state.
 
 import type { AggregationServiceConfig, AttributionConfig } from '../config.js';
@@ -16,7 +16,7 @@ import {
   toUSVString,
 } from './idl.js';
 
-/** The options of saveImpression() (W3C Attribution §5.2). */
+/** The options of saveImpression() (W3C Attribution §3.4). */
 export interface AttributionImpressionOptions {
   histogramIndex: number;
   matchValue?: number;
@@ -26,7 +26,7 @@ export interface AttributionImpressionOptions {
   priority?: number;
 }
 
-/** The options of measureConversion() (W3C Attribution §5.3). */
+/** The options of measureConversion() (W3C Attribution §3.5). */
 export interface AttributionConversionOptions {
   aggregationService: string;
   epsilon?: number;
@@ -50,7 +50,7 @@ export interface ValidatedImpressionOptions {
   priority: number;
 }
 
-/** Validated conversion options (W3C Attribution §7.4). */
+/** Validated conversion options (W3C Attribution §4.4). */
 export interface ValidatedConversionOptions {
   aggregationServiceUrl: string;
   aggregationService: AggregationServiceConfig;
@@ -65,7 +65,7 @@ export interface ValidatedConversionOptions {
   maxValue: number;
 }
 
-/** Parse each string of a list as a site into a set (W3C Attribution §7.1.4). */
+/** Parse each string of a list as a site into a set (W3C Attribution §4.1.4). */
 function parseSites(list: readonly string[], option: string, rd: RegistrableDomainFn): string[] {
   const out = new Set<string>();
   for (const item of list) out.add(parseSite(item, option, rd));
@@ -77,7 +77,7 @@ function rangeCheck(condition: boolean, option: string, message: string): void {
 }
 
 /**
- * WebIDL conversion and validation of saveImpression() options (W3C Attribution §7.3).
+ * WebIDL conversion and validation of saveImpression() options (W3C Attribution §4.3).
  *
  * @param input - the options as given by the caller
  * @param config - the user agent's limits
@@ -104,20 +104,20 @@ export function validateImpressionOptions(
   let lifetimeDays = toUnsignedLong(dict.lifetimeDays ?? 30, 'lifetimeDays');
   const priority = toLong(dict.priority ?? 0, 'priority');
 
-  // W3C Attribution §7.3 step 5.1: the index must fit the maximum histogram size.
+  // W3C Attribution §4.3 step 5.1: the index must fit the maximum histogram size.
   rangeCheck(
     histogramIndex < config.maxHistogramSize,
     'histogramIndex',
     `expected less than ${config.maxHistogramSize}, received ${histogramIndex}`,
   );
 
-  // W3C Attribution §7.3 step 5.2: a zero lifetime is an error.
+  // W3C Attribution §4.3 step 5.2: a zero lifetime is an error.
   rangeCheck(lifetimeDays !== 0, 'lifetimeDays', 'expected a positive number of days, received 0');
 
-  // W3C Attribution §7.3 step 5.3: clamp the lifetime to the maximum lookback.
+  // W3C Attribution §4.3 step 5.3: clamp the lifetime to the maximum lookback.
   lifetimeDays = Math.min(lifetimeDays, config.maxLookbackDays);
 
-  // W3C Attribution §7.3 steps 5.4-5.6: conversion sites.
+  // W3C Attribution §4.3 steps 5.4-5.6: conversion sites.
   rangeCheck(
     rawSites.length <= config.maxConversionSitesPerImpression,
     'conversionSites',
@@ -125,7 +125,7 @@ export function validateImpressionOptions(
   );
   const conversionSites = parseSites(rawSites, 'conversionSites', rd);
 
-  // W3C Attribution §7.3 steps 5.7-5.9: conversion callers.
+  // W3C Attribution §4.3 steps 5.7-5.9: conversion callers.
   rangeCheck(
     rawCallers.length <= config.maxConversionCallersPerImpression,
     'conversionCallers',
@@ -137,7 +137,7 @@ export function validateImpressionOptions(
 }
 
 /**
- * WebIDL conversion and validation of measureConversion() options (W3C Attribution §7.4).
+ * WebIDL conversion and validation of measureConversion() options (W3C Attribution §4.4).
  *
  * @param input - the options as given by the caller
  * @param config - the user agent's limits and aggregation services
@@ -178,7 +178,7 @@ export function validateConversionOptions(
   const value = toUnsignedLong(dict.value ?? 1, 'value');
   const maxValue = toUnsignedLong(dict.maxValue ?? 1, 'maxValue');
 
-  // W3C Attribution §7.4 steps 1-2: the aggregation service must be one the client supports.
+  // W3C Attribution §4.4 steps 1-2: the aggregation service must be one the client supports.
   const services = config.aggregationServices;
   if (!Object.hasOwn(services, serviceUrl)) {
     throw new AttributionReferenceError(
@@ -188,14 +188,14 @@ export function validateConversionOptions(
   }
   const aggregationService = services[serviceUrl]!;
 
-  // W3C Attribution §7.4 step 3: 0 < epsilon <= maximum epsilon.
+  // W3C Attribution §4.4 step 3: 0 < epsilon <= maximum epsilon.
   rangeCheck(
     epsilon > 0 && epsilon <= MAX_EPSILON,
     'epsilon',
     `expected in (0, ${MAX_EPSILON}], received ${epsilon}`,
   );
 
-  // W3C Attribution §7.4 step 4: 0 < histogramSize <= both maximum histogram sizes.
+  // W3C Attribution §4.4 step 4: 0 < histogramSize <= both maximum histogram sizes.
   const maxSize = Math.min(
     config.maxHistogramSize,
     aggregationService.maxHistogramSize ?? Infinity,
@@ -206,7 +206,7 @@ export function validateConversionOptions(
     `expected in [1, ${maxSize}], received ${histogramSize}`,
   );
 
-  // W3C Attribution §7.4 steps 5-6: 0 < value <= maxValue.
+  // W3C Attribution §4.4 steps 5-6: 0 < value <= maxValue.
   rangeCheck(value !== 0, 'value', 'expected positive, received 0');
   rangeCheck(
     value <= maxValue,
@@ -214,7 +214,7 @@ export function validateConversionOptions(
     `expected at most maxValue (${maxValue}), received ${value}`,
   );
 
-  // W3C Attribution §7.4 steps 7-10: credit defaults to «1», non-empty, positive, bounded.
+  // W3C Attribution §4.4 steps 7-10: credit defaults to «1», non-empty, positive, bounded.
   const credit = creditInput ?? [1];
   rangeCheck(credit.length !== 0, 'credit', 'expected at least one value');
   rangeCheck(
@@ -228,11 +228,11 @@ export function validateConversionOptions(
     `expected at most ${config.maxCreditSize} values, received ${credit.length}`,
   );
 
-  // W3C Attribution §7.4 steps 11-13: lookback defaults to and is clamped to the maximum.
+  // W3C Attribution §4.4 steps 11-13: lookback defaults to and is clamped to the maximum.
   const lookbackDays = Math.min(lookbackInput ?? config.maxLookbackDays, config.maxLookbackDays);
   rangeCheck(lookbackDays !== 0, 'lookbackDays', 'expected a positive number of days, received 0');
 
-  // W3C Attribution §7.4 steps 14-15: match values.
+  // W3C Attribution §4.4 steps 14-15: match values.
   rangeCheck(
     matchValueList.length <= config.maxMatchValues,
     'matchValues',
@@ -240,7 +240,7 @@ export function validateConversionOptions(
   );
   const matchValues = new Set(matchValueList);
 
-  // W3C Attribution §7.4 steps 16-18: impression sites.
+  // W3C Attribution §4.4 steps 16-18: impression sites.
   rangeCheck(
     rawImpressionSites.length <= config.maxImpressionSitesForConversion,
     'impressionSites',
@@ -248,7 +248,7 @@ export function validateConversionOptions(
   );
   const impressionSites = new Set(parseSites(rawImpressionSites, 'impressionSites', rd));
 
-  // W3C Attribution §7.4 steps 19-21: impression callers.
+  // W3C Attribution §4.4 steps 19-21: impression callers.
   rangeCheck(
     rawImpressionCallers.length <= config.maxImpressionCallersForConversion,
     'impressionCallers',

@@ -1,6 +1,6 @@
 // The dap-18-histogram report encoder: the histogram as a Prio3L1BoundSum measurement, sharded
 // and sealed for the Leader and Helper of the chosen aggregation service, with the
-// privacy_budget report extension (W3C Attribution §10.1.3 "construct a DAP report").
+// privacy_budget report extension (W3C Attribution §7.1.3 "construct a DAP report").
 
 import {
   encodeReport,
@@ -39,7 +39,7 @@ const TASK_CACHE_SIZE = 64;
 
 /**
  * The privacy_budget report extension value: epsilon in micro-epsilon, rounded up, as a
- * big-endian uint32 (W3C Attribution §10.1.3 steps 6 and 15).
+ * big-endian uint32 (W3C Attribution §7.1.3 steps 6 and 15).
  *
  * @param epsilon - the epsilon charged
  * @returns 4 bytes

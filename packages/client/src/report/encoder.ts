@@ -1,5 +1,5 @@
 // The pluggable step that turns the cleartext histogram of a conversion into the bytes handed to
-// the site (W3C Attribution §7.4 step 7.4: "construct a DAP report" for dap-18-histogram).
+// the site (W3C Attribution §4.4 step 7.4: "construct a DAP report" for dap-18-histogram).
 
 import type { AggregationServiceConfig } from '../config.js';
 

@@ -1,6 +1,6 @@
 // The DAP task a dap-18-histogram conversion report belongs to: its TaskConfiguration and task
 // ID, derived from the aggregation service, the histogram parameters and the sites
-// (W3C Attribution §10.1.3 "construct a DAP report", steps 1-9).
+// (W3C Attribution §7.1.3 "construct a DAP report", steps 1-9).
 
 import {
   decodeHpkeConfig,
@@ -17,10 +17,10 @@ import {
 } from '../config.js';
 import { ReportError } from '../errors.js';
 
-/** `time_precision` of attribution tasks, seconds (W3C Attribution §10.1.3). */
+/** `time_precision` of attribution tasks, seconds (W3C Attribution §7.1.3). */
 export const ATTRIBUTION_TIME_PRECISION = 5n;
 
-/** `min_batch_size` of attribution tasks (W3C Attribution §10.1.3). */
+/** `min_batch_size` of attribution tasks (W3C Attribution §7.1.3). */
 export const ATTRIBUTION_MIN_BATCH_SIZE = 20n;
 
 /**
@@ -62,7 +62,7 @@ function bitLength(x: number): number {
 
 /**
  * The chunk length of the Prio3L1BoundSum instance: sqrt((ceil(log2(maxValue + 1)) + 1) *
- * length), rounded to the nearest integer (W3C Attribution §10.1.3 step 4).
+ * length), rounded to the nearest integer (W3C Attribution §7.1.3 step 4).
  * Spec: the L1BoundSum measurement has (length + 1) * bits elements, while this formula uses
  * (bits + 1) * length; we follow the W3C formula, since it fixes the task configuration both
  * aggregators must reproduce.
@@ -75,12 +75,12 @@ export function attributionChunkLength(length: number, maxValue: number): number
   return Math.max(1, Math.round(Math.sqrt((bitLength(maxValue) + 1) * length)));
 }
 
-/** The URL serializer applied to a configured URL (W3C Attribution §10.1.3 step 8.2). */
+/** The URL serializer applied to a configured URL (W3C Attribution §7.1.3 step 8.2). */
 function serializeUrl(url: string): string {
   return new URL(url).href;
 }
 
-/** The serialized host of a site, as UTF-8 (W3C Attribution §10.1.3 step 8.10). */
+/** The serialized host of a site, as UTF-8 (W3C Attribution §7.1.3 step 8.10). */
 function hostBytes(site: string): Uint8Array {
   return new TextEncoder().encode(new URL(`https://${site}/`).host);
 }
@@ -109,7 +109,7 @@ export async function taskprovTaskId(encodedTaskConfiguration: Uint8Array): Prom
 }
 
 /**
- * Build the task of a conversion report (W3C Attribution §10.1.3 steps 1-9). Aggregators are
+ * Build the task of a conversion report (W3C Attribution §7.1.3 steps 1-9). Aggregators are
  * provisioned with the same computation; export it so they can be.
  *
  * @param params - service, histogram parameters and sites

@@ -1,7 +1,7 @@
 // The storage contract of the Attribution client: a store loads the whole state once and then
 // applies change sets atomically, so a failed operation leaves nothing half-written.
 
-/** One saved impression (W3C Attribution §7.1.1), as persisted. Times are ms since 1970. */
+/** One saved impression (W3C Attribution §4.1.1), as persisted. Times are ms since 1970. */
 export interface StoredImpression {
   /** Store-local identifier, increasing in save order (the tie-break of the sort). */
   id: number;
@@ -18,7 +18,7 @@ export interface StoredImpression {
   priority: number;
 }
 
-/** Which budget map a record belongs to (W3C Attribution §7.2.1). */
+/** Which budget map a record belongs to (W3C Attribution §4.2.1). */
 export type BudgetKind = 'site' | 'quota' | 'global';
 
 /** One entry of the privacy budget, impression-site quota or global budget store. */
@@ -55,11 +55,11 @@ export interface LedgerEntry {
 
 /** Singular values of the state. */
 export interface StateMeta {
-  /** Epoch start time (W3C Attribution §7.2.3), ms since 1970, or null until first needed. */
+  /** Epoch start time (W3C Attribution §4.2.3), ms since 1970, or null until first needed. */
   epochStartTime: number | null;
-  /** Last browsing history clear (W3C Attribution §7.2.4), or null when never cleared. */
+  /** Last browsing history clear (W3C Attribution §4.2.4), or null when never cleared. */
   lastBrowsingHistoryClear: number | null;
-  /** Whether the user has the API enabled (W3C Attribution §12.2). */
+  /** Whether the user has the API enabled (W3C Attribution §10.2). */
   enabled: boolean;
   nextImpressionId: number;
   nextLedgerId: number;
