@@ -55,11 +55,13 @@ export interface Row {
   byBackend: Map<BenchBackend, Figure>;
 }
 
-/** A ratio between the WASM figure of a row and another backend's figure. */
+/** A speed ratio between the reference figure of a row (WASM, else the TS twin) and another. */
 export interface Ratio {
+  /** The reference backend: "wasm", or "ts" when the row has no WASM figure. */
+  of: 'wasm' | 'ts';
   /** The backend compared against: "ts" or "peer:<name>". */
   against: BenchBackend;
-  /** Operations per second of WASM divided by those of `against` (above 1: WASM is faster). */
+  /** Operations per second of `of` divided by those of `against` (above 1: `of` is faster). */
   value: number;
 }
 
@@ -104,21 +106,25 @@ export function groupRows(figures: readonly Figure[]): Map<string, Row[]> {
 }
 
 /**
- * The wasm/ts and wasm/peer ratios of a row: one per other backend that has a figure, none when
- * the row has no WASM figure or a figure failed.
+ * The ratios of a row: wasm/ts and wasm/peer; when the row has no usable WASM figure, ts/peer.
+ * Failed figures take no part.
  *
  * @param row - one operation at one parameter set.
- * @returns the ratios, "ts" first, then peers in name order.
+ * @returns the ratios, "ts" first, then peers in name order; none without a reference figure.
  */
 export function rowRatios(row: Row): Ratio[] {
-  const wasm = row.byBackend.get('wasm');
-  if (wasm === undefined || wasm.error !== undefined || !(wasm.hz > 0)) return [];
-  const others = [...row.byBackend.keys()].filter((b) => b !== 'wasm').sort(backendOrder);
+  const usable = (b: BenchBackend): Figure | undefined => {
+    const f = row.byBackend.get(b);
+    return f !== undefined && f.error === undefined && f.hz > 0 ? f : undefined;
+  };
+  const of = usable('wasm') !== undefined ? 'wasm' : usable('ts') !== undefined ? 'ts' : undefined;
+  if (of === undefined) return [];
+  const ref = usable(of)!;
+  const others = [...row.byBackend.keys()].filter((b) => b !== of && b !== 'wasm');
   const out: Ratio[] = [];
-  for (const b of others) {
-    const f = row.byBackend.get(b)!;
-    if (f.error !== undefined || !(f.hz > 0)) continue;
-    out.push({ against: b, value: wasm.hz / f.hz });
+  for (const b of others.sort(backendOrder)) {
+    const f = usable(b);
+    if (f !== undefined) out.push({ of, against: b, value: ref.hz / f.hz });
   }
   return out;
 }

@@ -36,40 +36,49 @@ export function markdownTable(
 
 /**
  * The ratio table of one group: per operation and parameter set, each backend's ops/s, the
- * WASM throughput and mean time, and the wasm/ts and wasm/peer ratios.
+ * reference backend's mean time and throughput (WASM, or the TS twin in a group without WASM
+ * figures), and the wasm/ts, wasm/peer (or ts/peer) ratios.
  *
  * @param figures - the figures of one group.
  * @returns the Markdown table, or the empty string when no operation has two backends.
  */
 export function ratioTable(figures: RunResult['figures']): string {
   const rows = [...groupRows(figures).values()].flat();
-  const backends = [...new Set(figures.map((f) => f.backend))].sort(backendOrder);
-  const others = backends.filter((b) => b !== 'wasm');
   if (!rows.some((r) => r.byBackend.size >= 2)) return '';
+  const backends = [...new Set(figures.map((f) => f.backend))].sort(backendOrder);
+  const ref: BenchBackend = backends.includes('wasm') ? 'wasm' : 'ts';
+  const ratioKeys: string[] = [];
+  const byRow = rows.map((row) => {
+    const m = new Map<string, number>();
+    for (const r of rowRatios(row)) {
+      const key = `${r.of}/${r.against}`;
+      if (!ratioKeys.includes(key)) ratioKeys.push(key);
+      m.set(key, r.value);
+    }
+    return m;
+  });
   const headers = [
     'operation',
     'params',
     ...backends.map((b) => `${b} ops/s`),
-    'wasm mean',
-    'wasm throughput',
-    ...others.map((b) => `wasm/${b}`),
+    `${ref} mean`,
+    `${ref} throughput`,
+    ...ratioKeys,
   ];
-  const cells = rows.map((row) => {
-    const wasm = row.byBackend.get('wasm');
-    const ratios = new Map<BenchBackend, number>(rowRatios(row).map((r) => [r.against, r.value]));
+  const cells = rows.map((row, i) => {
+    const f = row.byBackend.get(ref);
+    const ok = f !== undefined && f.error === undefined;
     return [
       row.name,
       formatParams(row.params),
       ...backends.map((b) => {
-        const f = row.byBackend.get(b);
-        return f === undefined ? '' : f.error !== undefined ? 'error' : formatHz(f.hz);
+        const g = row.byBackend.get(b);
+        return g === undefined ? '' : g.error !== undefined ? 'error' : formatHz(g.hz);
       }),
-      wasm !== undefined && wasm.error === undefined ? formatTime(wasm.mean) : '',
-      wasm !== undefined && wasm.error === undefined
-        ? formatThroughput(wasm.hz, wasm.unitsPerOp, wasm.unit)
-        : '',
-      ...others.map((b) => {
-        const r = ratios.get(b);
+      ok ? formatTime(f.mean) : '',
+      ok ? formatThroughput(f.hz, f.unitsPerOp, f.unit) : '',
+      ...ratioKeys.map((k) => {
+        const r = byRow[i].get(k);
         return r === undefined ? '' : formatRatio(r);
       }),
     ];
@@ -100,8 +109,8 @@ export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] =
   );
   out.push('');
   out.push(
-    'Ratios are operations per second of the WASM backend divided by those of the other ' +
-      'backend: above 1, WASM is faster.',
+    'Ratios are operations per second of the WASM backend (or of the TS twin where there is no ' +
+      'WASM figure) divided by those of the other backend: above 1, the first is faster.',
   );
 
   const groups = new Map<string, RunResult['figures']>();

@@ -28,7 +28,8 @@ export const FIGURE_HEADERS = [
 const RIGHT = new Set(['ops/s', 'mean', '±rme', 'samples', 'throughput', 'bytes']);
 
 /**
- * The cells of every figure of one group, one row per backend, WASM first within an operation.
+ * The cells of every figure of one group, one row per backend, WASM first within an operation;
+ * the ratios go on the reference row (WASM, or the TS twin when there is no WASM figure).
  *
  * @param figures - the figures of one group.
  * @returns rows of cells in `FIGURE_HEADERS` order.
@@ -37,9 +38,8 @@ export function figureCells(figures: readonly Figure[]): string[][] {
   const out: string[][] = [];
   for (const rows of groupRows(figures).values()) {
     for (const row of rows) {
-      const ratios = rowRatios(row)
-        .map((r) => `${formatRatio(r.value)} vs ${r.against}`)
-        .join(', ');
+      const rs = rowRatios(row);
+      const ratios = rs.map((r) => `${formatRatio(r.value)} vs ${r.against}`).join(', ');
       for (const b of [...row.byBackend.keys()].sort(backendOrder)) {
         const f = row.byBackend.get(b)!;
         if (f.error !== undefined) {
@@ -56,7 +56,7 @@ export function figureCells(figures: readonly Figure[]): string[][] {
           String(f.samples),
           formatThroughput(f.hz, f.unitsPerOp, f.unit),
           formatBytes(f.bytes),
-          b === 'wasm' ? ratios : '',
+          b === rs[0]?.of ? ratios : '',
         ]);
       }
     }

@@ -39,12 +39,36 @@ describe('pairing', () => {
   it('gives wasm/ts then wasm/peer ratios, none without a WASM figure', () => {
     const rows = groupRows(mul).get('field')!;
     expect(rowRatios(rows[0])).toEqual([
-      { against: 'ts', value: 8 },
-      { against: 'peer:noble', value: 2 },
+      { of: 'wasm', against: 'ts', value: 8 },
+      { of: 'wasm', against: 'peer:noble', value: 2 },
     ]);
     expect(rowRatios(rows[1])).toEqual([]);
-    const noWasm = groupRows([fig({ name: 'x', backend: 'ts', hz: 5 })]).get('field')!;
-    expect(rowRatios(noWasm[0])).toEqual([]);
+    const alone = groupRows([fig({ name: 'x', backend: 'ts', hz: 5 })]).get('field')!;
+    expect(rowRatios(alone[0])).toEqual([]);
+  });
+
+  it('falls back to ts/peer when an operation has no WASM figure', () => {
+    const rows = groupRows([
+      fig({ name: 'x', backend: 'peer:noble', hz: 4 }),
+      fig({ name: 'x', backend: 'ts', hz: 6 }),
+    ]).get('field')!;
+    expect(rowRatios(rows[0])).toEqual([{ of: 'ts', against: 'peer:noble', value: 1.5 }]);
+    const cells = figureCells([
+      fig({ name: 'x', backend: 'peer:noble', hz: 4 }),
+      fig({ name: 'x', backend: 'ts', hz: 6 }),
+    ]);
+    expect(cells.map((c) => [c[2], c[9]])).toEqual([
+      ['ts', '1.50× vs peer:noble'],
+      ['peer:noble', ''],
+    ]);
+    expect(
+      ratioTable([
+        fig({ name: 'x', backend: 'peer:noble', hz: 4 }),
+        fig({ name: 'x', backend: 'ts', hz: 6 }),
+      ]).split('\n')[0],
+    ).toBe(
+      '| operation | params | ts ops/s | peer:noble ops/s | ts mean | ts throughput | ts/peer:noble |',
+    );
   });
 
   it('leaves failed figures out of the ratios', () => {
