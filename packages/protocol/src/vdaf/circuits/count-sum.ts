@@ -10,6 +10,8 @@ import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './ra
  *
  * @param field - Field64 for Prio3Count.
  * @returns the circuit; measurements are 0 or 1 (number, bigint or boolean).
+ * @example
+ * const flp = new FlpBBCGGI19(countCircuit(getBackend().Field64));
  */
 export function countCircuit(field: Field): ValidCircuit<number | bigint | boolean, bigint> {
   return {
@@ -37,7 +39,10 @@ export function countCircuit(field: Field): ValidCircuit<number | bigint | boole
  *
  * @param field - Field64 for Prio3Sum.
  * @param maxMeasurement - largest valid measurement, >= 1 and < p.
+ * @returns the circuit; measurements are integers in [0, maxMeasurement].
  * @throws {ParamError} when maxMeasurement is out of range.
+ * @example
+ * const flp = new FlpBBCGGI19(sumCircuit(getBackend().Field64, 255n));
  */
 export function sumCircuit(
   field: Field,

@@ -16,7 +16,10 @@ import { MAX_VECTOR_LENGTH } from './vector.js';
  * @param length - number of components.
  * @param maxValue - bound of each component and of their sum, >= 1.
  * @param chunkLength - ParallelSum chunk length.
+ * @returns the circuit.
  * @throws {ParamError} on out-of-range parameters.
+ * @example
+ * const c = l1BoundSumCircuit(getBackend().Field128, 1024, 255n, 65);
  */
 export function l1BoundSumCircuit(
   field: Field,

@@ -13,6 +13,15 @@ export function chunkCalls(len: number, chunkLength: number): number {
 /**
  * Wire inputs of the ParallelSum(Mul, chunkLength) range check over all of `meas`, as a
  * (2 * chunkLength) x calls matrix (row 2j: r_k^(j+1) * x, row 2j+1: x - 1/numShares).
+ *
+ * @param field - the circuit's field.
+ * @param meas - measurement (share); zero-padded to calls * chunkLength.
+ * @param jointRand - one element per call.
+ * @param chunkLength - pairs per call.
+ * @param numShares - number of shares of `meas` (1 when not shared).
+ * @returns the wire matrix, row-major.
+ * @example
+ * const wires = rangeCheckWires(F128, meas, jointRand, 34, 2);
  */
 export function rangeCheckWires(
   field: Field,

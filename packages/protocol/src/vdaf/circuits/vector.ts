@@ -44,7 +44,14 @@ function decodeInts(field: Field, out: FieldVec): bigint[] {
 /**
  * The SumVec circuit (draft-irtf-cfrg-vdaf-20 §7.4.3): `length` integers in [0, maxMeasurement].
  *
+ * @param field - Field128 for Prio3SumVec (either field for the multiproof variant).
+ * @param length - number of integers.
+ * @param maxMeasurement - bound of each integer, >= 1.
+ * @param chunkLength - ParallelSum chunk length.
+ * @returns the circuit.
  * @throws {ParamError} on out-of-range parameters.
+ * @example
+ * const c = sumVecCircuit(getBackend().Field128, 1000, 1n, 46);
  */
 export function sumVecCircuit(
   field: Field,
@@ -80,7 +87,13 @@ export function sumVecCircuit(
  * The Histogram circuit (draft-irtf-cfrg-vdaf-20 §7.4.4): a one-hot vector of `length`
  * buckets; the measurement is the bucket index.
  *
+ * @param field - Field128 for Prio3Histogram.
+ * @param length - number of buckets.
+ * @param chunkLength - ParallelSum chunk length.
+ * @returns the circuit.
  * @throws {ParamError} on out-of-range parameters.
+ * @example
+ * const c = histogramCircuit(getBackend().Field128, 1024, 34);
  */
 export function histogramCircuit(
   field: Field,
@@ -112,7 +125,14 @@ export function histogramCircuit(
  * The MultihotCountVec circuit (draft-irtf-cfrg-vdaf-20 §7.4.5): `length` booleans of which at
  * most `maxWeight` are true.
  *
+ * @param field - Field128 for Prio3MultihotCountVec.
+ * @param length - number of entries.
+ * @param maxWeight - most entries set, in [1, length].
+ * @param chunkLength - ParallelSum chunk length.
+ * @returns the circuit.
  * @throws {ParamError} on out-of-range parameters.
+ * @example
+ * const c = multihotCountVecCircuit(getBackend().Field128, 10, 2, 3);
  */
 export function multihotCountVecCircuit(
   field: Field,
