@@ -251,9 +251,16 @@ const SIGN: u64 = 0x8000000000000000;
   c2 = i64x2.add(c2, x28(c4));
   c0 = i64x2.sub(c0, c4);
 
-  // Signed carries and the folds of what leaves column 3, as in mul128.
-  let t = i64x2.splat(0);
-  for (let round = 0; round < 3; round++) {
+  // Signed carries and the folds of what leaves column 3, as in mul128 (the last carry is 0).
+  c1 = i64x2.add(c1, i64x2.shr_s(c0, 32));
+  c0 = lo32(c0);
+  c2 = i64x2.add(c2, i64x2.shr_s(c1, 32));
+  c1 = lo32(c1);
+  c3 = i64x2.add(c3, i64x2.shr_s(c2, 32));
+  c2 = lo32(c2);
+  let t = i64x2.shr_s(c3, 32);
+  c3 = lo32(c3);
+  for (let round = 0; round < 2; round++) {
     c2 = i64x2.add(c2, x28(t));
     c0 = i64x2.sub(c0, t);
     c1 = i64x2.add(c1, i64x2.shr_s(c0, 32));
@@ -262,8 +269,10 @@ const SIGN: u64 = 0x8000000000000000;
     c1 = lo32(c1);
     c3 = i64x2.add(c3, i64x2.shr_s(c2, 32));
     c2 = lo32(c2);
-    t = i64x2.shr_s(c3, 32);
-    c3 = lo32(c3);
+    if (round == 0) {
+      t = i64x2.shr_s(c3, 32);
+      c3 = lo32(c3);
+    }
   }
   const lo = v128.or(c0, i64x2.shl(c1, 32));
   const hi = v128.or(c2, i64x2.shl(c3, 32));

@@ -180,11 +180,18 @@ export function f64_sum(a: usize, n: u32, res: usize): i32 {
 
 /** Writes sum a[i] * b[i] to res. */
 export function f64_inner(a: usize, b: usize, n: u32, res: usize): i32 {
-  let acc = i64x2.splat(0);
-  const end = a + (<usize>(n & ~1) << 3);
-  for (; a < end; a += 16, b += 16) acc = addv(acc, mulv(v128.load(a), v128.load(b)));
+  // Two accumulators (four lanes) keep the additions off one dependency chain.
+  let acc0 = i64x2.splat(0);
+  let acc1 = i64x2.splat(0);
+  const end4 = a + (<usize>(n & ~3) << 3);
+  for (; a < end4; a += 32, b += 32) {
+    acc0 = addv(acc0, mulv(v128.load(a), v128.load(b)));
+    acc1 = addv(acc1, mulv(v128.load(a, 16), v128.load(b, 16)));
+  }
+  const acc = addv(acc0, acc1);
   let s = add64(i64x2.extract_lane(acc, 0), i64x2.extract_lane(acc, 1));
-  if (n & 1) s = add64(s, mul64(load<u64>(a), load<u64>(b)));
+  const end = a + (<usize>(n & 3) << 3);
+  for (; a < end; a += 8, b += 8) s = add64(s, mul64(load<u64>(a), load<u64>(b)));
   store<u64>(res, s);
   return OK;
 }
