@@ -20,7 +20,6 @@ import {
 import { higherDegreeCircuit } from '../src/vdaf/testvec.js';
 
 type AnyPrio3 = Prio3<unknown, unknown>;
-const BACKEND = 'ts' as const;
 const CTX = new TextEncoder().encode('prio3 properties');
 
 /** A variant instance, a generator of valid measurements and the true aggregate function. */
@@ -38,131 +37,135 @@ const sumVecs = (len: number) => (ms: unknown[]) =>
   );
 
 const shares = fc.integer({ min: 2, max: 5 });
-const o = { backend: BACKEND };
 
 /** Generators of (variant, valid measurement generator, truth, invalid measurement generator). */
-const cases: fc.Arbitrary<Case> = fc.oneof(
-  shares.map((s) => ({
-    vdaf: new Prio3Count(s, o) as AnyPrio3,
-    meas: fc.constantFrom(0, 1),
-    truth: sumInts,
-    invalid: fc.oneof(
-      fc.integer({ min: 2, max: 1000 }),
-      fc.constant(-1),
-      fc.constant(0.5),
-      fc.constant('1'),
-    ),
-  })),
-  fc.tuple(shares, fc.integer({ min: 1, max: 5000 })).map(([s, max]) => ({
-    vdaf: new Prio3Sum(s, max, o) as AnyPrio3,
-    meas: fc.integer({ min: 0, max }),
-    truth: sumInts,
-    invalid: fc.oneof(
-      fc.integer({ min: max + 1, max: max + 1e6 }),
-      fc.constant(-1),
-      fc.constant(NaN),
-    ),
-  })),
-  fc
-    .tuple(
-      shares,
-      fc.integer({ min: 1, max: 6 }),
-      fc.integer({ min: 1, max: 300 }),
-      fc.integer({ min: 1, max: 6 }),
-    )
-    .map(([s, len, max, chunk]) => ({
-      vdaf: new Prio3SumVec(s, len, max, chunk, o) as AnyPrio3,
-      meas: fc.array(fc.integer({ min: 0, max }), { minLength: len, maxLength: len }),
-      truth: sumVecs(len),
+function casesFor(backend: 'ts' | 'wasm'): fc.Arbitrary<Case> {
+  const o = { backend };
+  return fc.oneof(
+    shares.map((s) => ({
+      vdaf: new Prio3Count(s, o) as AnyPrio3,
+      meas: fc.constantFrom(0, 1),
+      truth: sumInts,
       invalid: fc.oneof(
-        fc.array(fc.integer({ min: 0, max }), { minLength: len + 1, maxLength: len + 3 }),
-        fc.constant(Array.from({ length: len }, (_, i) => (i === 0 ? max + 1 : 0))),
-        fc.constant(Array.from({ length: len }, () => -1)),
-        fc.constant(5),
-      ),
-    })),
-  fc
-    .tuple(
-      fc.integer({ min: 2, max: 3 }),
-      fc.constantFrom('Field64', 'Field128') as fc.Arbitrary<'Field64' | 'Field128'>,
-      fc.integer({ min: 1, max: 3 }),
-      fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 4 }),
-    )
-    .map(([s, field, proofs, len, chunk]) => ({
-      vdaf: new Prio3SumVecWithMultiproof(s, field, proofs, len, 15, chunk, o) as AnyPrio3,
-      meas: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: len, maxLength: len }),
-      truth: sumVecs(len),
-      invalid: fc.constant(Array.from({ length: len }, () => 16)),
-    })),
-  fc
-    .tuple(shares, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 5 }))
-    .map(([s, len, chunk]) => ({
-      vdaf: new Prio3Histogram(s, len, chunk, o) as AnyPrio3,
-      meas: fc.integer({ min: 0, max: len - 1 }),
-      truth: (ms: unknown[]) =>
-        Array.from({ length: len }, (_, i) => BigInt(ms.filter((m) => m === i).length)),
-      invalid: fc.oneof(
-        fc.integer({ min: len, max: len + 100 }),
+        fc.integer({ min: 2, max: 1000 }),
         fc.constant(-1),
-        fc.constant([0]),
+        fc.constant(0.5),
+        fc.constant('1'),
       ),
     })),
-  fc
-    .tuple(shares, fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }))
-    .chain(([s, len, chunk]) =>
-      fc.integer({ min: 1, max: len }).map((maxWeight) => ({
-        vdaf: new Prio3MultihotCountVec(s, len, maxWeight, chunk, o) as AnyPrio3,
-        meas: fc
-          .uniqueArray(fc.integer({ min: 0, max: len - 1 }), { maxLength: maxWeight })
-          .map((set) => Array.from({ length: len }, (_, i) => set.includes(i))),
-        truth: sumVecs(len),
-        invalid:
-          maxWeight < len
-            ? fc.constant(Array.from({ length: len }, () => true))
-            : fc.constant(Array.from({ length: len + 1 }, () => false)),
-      })),
-    ),
-  fc
-    .tuple(
-      shares,
-      fc.integer({ min: 1, max: 6 }),
-      fc.integer({ min: 1, max: 300 }),
-      fc.integer({ min: 1, max: 6 }),
-    )
-    .map(([s, len, max, chunk]) => ({
-      vdaf: new Prio3L1BoundSum(s, len, max, chunk, o) as AnyPrio3,
-      // A random composition of at most `max` spread over the components.
-      meas: fc.array(fc.integer({ min: 0, max }), { minLength: len, maxLength: len }).map((xs) => {
-        let budget = max;
-        return xs.map((x) => {
-          const v = Math.min(x, budget);
-          budget -= v;
-          return v;
-        });
-      }),
-      truth: sumVecs(len),
+    fc.tuple(shares, fc.integer({ min: 1, max: 5000 })).map(([s, max]) => ({
+      vdaf: new Prio3Sum(s, max, o) as AnyPrio3,
+      meas: fc.integer({ min: 0, max }),
+      truth: sumInts,
       invalid: fc.oneof(
-        // L1 norm above the bound although each component is in range.
-        fc
-          .constant(Array.from({ length: len }, (_, i) => (i === 0 ? max : 0)))
-          .map((xs) => (len > 1 ? xs.map((x, i) => (i === 1 ? 1 : x)) : [max + 1])),
-        fc.constant(Array.from({ length: len + 1 }, () => 0)),
+        fc.integer({ min: max + 1, max: max + 1e6 }),
+        fc.constant(-1),
+        fc.constant(NaN),
       ),
     })),
-  shares.map((s) => ({
-    vdaf: new Prio3({
-      id: PRIO3_ALGORITHM_IDS.PrivateUse,
-      shares: s,
-      proofs: 1,
-      backend: BACKEND,
-      circuit: higherDegreeCircuit,
-    }) as AnyPrio3,
-    meas: fc.constantFrom(0, 1, 2),
-    truth: sumInts,
-    invalid: fc.constant(-3),
-  })),
-);
+    fc
+      .tuple(
+        shares,
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 6 }),
+      )
+      .map(([s, len, max, chunk]) => ({
+        vdaf: new Prio3SumVec(s, len, max, chunk, o) as AnyPrio3,
+        meas: fc.array(fc.integer({ min: 0, max }), { minLength: len, maxLength: len }),
+        truth: sumVecs(len),
+        invalid: fc.oneof(
+          fc.array(fc.integer({ min: 0, max }), { minLength: len + 1, maxLength: len + 3 }),
+          fc.constant(Array.from({ length: len }, (_, i) => (i === 0 ? max + 1 : 0))),
+          fc.constant(Array.from({ length: len }, () => -1)),
+          fc.constant(5),
+        ),
+      })),
+    fc
+      .tuple(
+        fc.integer({ min: 2, max: 3 }),
+        fc.constantFrom('Field64', 'Field128') as fc.Arbitrary<'Field64' | 'Field128'>,
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+      )
+      .map(([s, field, proofs, len, chunk]) => ({
+        vdaf: new Prio3SumVecWithMultiproof(s, field, proofs, len, 15, chunk, o) as AnyPrio3,
+        meas: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: len, maxLength: len }),
+        truth: sumVecs(len),
+        invalid: fc.constant(Array.from({ length: len }, () => 16)),
+      })),
+    fc
+      .tuple(shares, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 5 }))
+      .map(([s, len, chunk]) => ({
+        vdaf: new Prio3Histogram(s, len, chunk, o) as AnyPrio3,
+        meas: fc.integer({ min: 0, max: len - 1 }),
+        truth: (ms: unknown[]) =>
+          Array.from({ length: len }, (_, i) => BigInt(ms.filter((m) => m === i).length)),
+        invalid: fc.oneof(
+          fc.integer({ min: len, max: len + 100 }),
+          fc.constant(-1),
+          fc.constant([0]),
+        ),
+      })),
+    fc
+      .tuple(shares, fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }))
+      .chain(([s, len, chunk]) =>
+        fc.integer({ min: 1, max: len }).map((maxWeight) => ({
+          vdaf: new Prio3MultihotCountVec(s, len, maxWeight, chunk, o) as AnyPrio3,
+          meas: fc
+            .uniqueArray(fc.integer({ min: 0, max: len - 1 }), { maxLength: maxWeight })
+            .map((set) => Array.from({ length: len }, (_, i) => set.includes(i))),
+          truth: sumVecs(len),
+          invalid:
+            maxWeight < len
+              ? fc.constant(Array.from({ length: len }, () => true))
+              : fc.constant(Array.from({ length: len + 1 }, () => false)),
+        })),
+      ),
+    fc
+      .tuple(
+        shares,
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 6 }),
+      )
+      .map(([s, len, max, chunk]) => ({
+        vdaf: new Prio3L1BoundSum(s, len, max, chunk, o) as AnyPrio3,
+        // A random composition of at most `max` spread over the components.
+        meas: fc
+          .array(fc.integer({ min: 0, max }), { minLength: len, maxLength: len })
+          .map((xs) => {
+            let budget = max;
+            return xs.map((x) => {
+              const v = Math.min(x, budget);
+              budget -= v;
+              return v;
+            });
+          }),
+        truth: sumVecs(len),
+        invalid: fc.oneof(
+          // L1 norm above the bound although each component is in range.
+          fc
+            .constant(Array.from({ length: len }, (_, i) => (i === 0 ? max : 0)))
+            .map((xs) => (len > 1 ? xs.map((x, i) => (i === 1 ? 1 : x)) : [max + 1])),
+          fc.constant(Array.from({ length: len + 1 }, () => 0)),
+        ),
+      })),
+    shares.map((s) => ({
+      vdaf: new Prio3({
+        id: PRIO3_ALGORITHM_IDS.PrivateUse,
+        shares: s,
+        proofs: 1,
+        backend,
+        circuit: higherDegreeCircuit,
+      }) as AnyPrio3,
+      meas: fc.constantFrom(0, 1, 2),
+      truth: sumInts,
+      invalid: fc.constant(-3),
+    })),
+  );
+}
 
 /** Runs one report through verification by every aggregator, over the encoded messages. */
 function verifyAll(
@@ -193,9 +196,12 @@ function encodedReport(vdaf: AnyPrio3, m: unknown, nonce: Uint8Array) {
   };
 }
 
-describe('Prio3 properties (ts backend)', () => {
+describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend) => {
+  const cases = casesFor(backend);
+  const o = { backend };
+
   it('backend is available', () => {
-    expect(getBackend(BACKEND).kind).toBe(BACKEND);
+    expect(getBackend(backend).kind).toBe(backend);
   });
 
   it('unshard(aggregate(verify(shard(m)))) equals the true aggregate', () => {
@@ -221,7 +227,7 @@ describe('Prio3 properties (ts backend)', () => {
           expect(vdaf.unshard(aggShares, ms.length)).toEqual(c.truth(ms));
         },
       ),
-      { numRuns: 60, seed: 20261203 },
+      { numRuns: 150, seed: 20261203 },
     );
   });
 
@@ -239,7 +245,7 @@ describe('Prio3 properties (ts backend)', () => {
           }
         },
       ),
-      { numRuns: 80, seed: 7 },
+      { numRuns: 150, seed: 7 },
     );
   });
 
@@ -269,7 +275,7 @@ describe('Prio3 properties (ts backend)', () => {
           expect(accepted).toBe(false);
         },
       ),
-      { numRuns: 150, seed: 42 },
+      { numRuns: 400, seed: 42 },
     );
   });
 
@@ -314,7 +320,7 @@ describe('Prio3 properties (ts backend)', () => {
           expect(run).toThrow(ProtocolError);
         },
       ),
-      { numRuns: 60, seed: 5 },
+      { numRuns: 100, seed: 5 },
     );
   });
 });

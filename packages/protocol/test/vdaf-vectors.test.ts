@@ -17,7 +17,7 @@ describe('vector files', () => {
   });
 });
 
-for (const backend of ['ts'] as const) {
+for (const backend of ['ts', 'wasm'] as const) {
   describe(`VDAF vectors on ${backend}`, () => {
     for (const file of files) {
       it(file, () => {
