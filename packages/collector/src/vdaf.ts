@@ -25,47 +25,36 @@ export type CollectorVdaf = Prio3<never, bigint | bigint[]>;
  */
 export function vdafForConfig(config: VdafConfig, backend?: 'wasm' | 'ts'): CollectorVdaf {
   const options = { backend };
-  // draft-ietf-ppm-dap-18 §4: exactly two Aggregators, so two shares.
-  const v = ((): Prio3<never, bigint | bigint[]> => {
-    switch (config.type) {
-      case 'Prio3Count':
-        return new Prio3Count(2, options) as unknown as CollectorVdaf;
-      case 'Prio3Sum':
-        return new Prio3Sum(2, config.maxMeasurement, options) as unknown as CollectorVdaf;
-      case 'Prio3SumVec':
-        return new Prio3SumVec(
-          2,
-          config.length,
-          config.maxMeasurement,
-          config.chunkLength,
-          options,
-        ) as unknown as CollectorVdaf;
-      case 'Prio3Histogram':
-        return new Prio3Histogram(
-          2,
-          config.length,
-          config.chunkLength,
-          options,
-        ) as unknown as CollectorVdaf;
-      case 'Prio3MultihotCountVec':
-        return new Prio3MultihotCountVec(
-          2,
-          config.length,
-          Number(config.maxWeight),
-          config.chunkLength,
-          options,
-        ) as unknown as CollectorVdaf;
-      case 'Prio3L1BoundSum':
-        return new Prio3L1BoundSum(
-          2,
-          config.length,
-          config.maxValue,
-          config.chunkLength,
-          options,
-        ) as unknown as CollectorVdaf;
-      default:
-        throw new ParamError(`vdaf: expected a Prio3 variant, received ${config.type}`);
-    }
-  })();
-  return v;
+  // draft-ietf-ppm-dap-18 §4: exactly two Aggregators, so two shares. The variants differ in
+  // their measurement type, which the Collector never handles, hence the casts.
+  let v: unknown;
+  switch (config.type) {
+    case 'Prio3Count':
+      v = new Prio3Count(2, options);
+      break;
+    case 'Prio3Sum':
+      v = new Prio3Sum(2, config.maxMeasurement, options);
+      break;
+    case 'Prio3SumVec':
+      v = new Prio3SumVec(2, config.length, config.maxMeasurement, config.chunkLength, options);
+      break;
+    case 'Prio3Histogram':
+      v = new Prio3Histogram(2, config.length, config.chunkLength, options);
+      break;
+    case 'Prio3MultihotCountVec':
+      v = new Prio3MultihotCountVec(
+        2,
+        config.length,
+        Number(config.maxWeight),
+        config.chunkLength,
+        options,
+      );
+      break;
+    case 'Prio3L1BoundSum':
+      v = new Prio3L1BoundSum(2, config.length, config.maxValue, config.chunkLength, options);
+      break;
+    default:
+      throw new ParamError(`vdaf: expected a Prio3 variant, received ${config.type}`);
+  }
+  return v as CollectorVdaf;
 }
