@@ -185,7 +185,11 @@ function aggregateCases(quick: boolean, backends: readonly BackendKind[]): Bench
       },
     });
   }
-  const peer = new PeerHistogram({ shares: 2, length, chunkLength: 64 });
+  const peer = new PeerHistogram({
+    shares: 2,
+    length,
+    chunkLength: recommendedChunkLength({ type: 'Prio3Histogram', length }),
+  });
   const peerOuts = Array.from({ length: DISTINCT_OUT_SHARES }, (_, i) =>
     Array.from({ length }, (_, k) => BigInt(i * length + k)),
   );
@@ -255,7 +259,13 @@ const suite: Suite = {
     // The peer, where it has the variant (no L1BoundSum in draft-08).
     const peerCount = new PeerCount({ shares: 2 });
     cases.push(peerShardCase('Prio3Count shard', peerCount, () => true, {}));
-    const peerSumVec = new PeerSumVec({ shares: 2, length: 1000, bits: 1, chunkLength: 31 });
+    // The peer gets the same chunk length as ours, so both prove the same circuit shape.
+    const peerSumVec = new PeerSumVec({
+      shares: 2,
+      length: 1000,
+      bits: 1,
+      chunkLength: recommendedChunkLength({ type: 'Prio3SumVec', length: 1000, maxMeasurement: 1 }),
+    });
     const vec = Array.from({ length: 1000 }, (_, i) => i % 2);
     cases.push(peerShardCase('Prio3SumVec shard', peerSumVec, () => vec, { length: 1000, max: 1 }));
     for (const length of lengths.filter((l) => l <= PEER_MAX_LENGTH)) {
