@@ -23,6 +23,8 @@ export interface Figure {
   bytes?: number;
   /** Why the case could not be measured; the figures are then zero. */
   error?: string;
+  /** Wall-clock seconds spent timing the case (calibration and every sample). */
+  elapsed?: number;
 }
 
 /** The machine a run was measured on. */

@@ -58,7 +58,8 @@ describe('parseOptions', () => {
 describe('chooseTiming', () => {
   it('uses 1 s per case in a full run and the asked time when given', () => {
     expect(chooseTiming(false, 500)).toEqual({ maxTime: 1, minSamples: 5 });
-    expect(chooseTiming(true, 10, 2)).toEqual({ maxTime: 2, minSamples: 3 });
+    expect(chooseTiming(true, 10, 2)).toEqual({ maxTime: 2, minSamples: 3, minTime: 0.02 });
+    expect(chooseTiming(false, 10, 2)).toEqual({ maxTime: 2, minSamples: 5, minTime: undefined });
   });
 
   it('shares a 30 s budget in quick mode, within 0.02 s and 0.25 s per case', () => {
