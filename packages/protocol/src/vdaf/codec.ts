@@ -4,8 +4,8 @@
 import type { FieldVec } from '@private-measurement/core-wasm';
 import { DecodeError } from '../errors.js';
 import { checkInt, concatBytes, decodeVec } from './internal/vec.js';
+import type { Prio3 } from './prio3.js';
 import type {
-  Prio3,
   Prio3InputShare,
   Prio3LeaderShare,
   Prio3HelperShare,
@@ -13,8 +13,8 @@ import type {
   Prio3VerifierMessage,
   Prio3VerifierShare,
   Prio3VerifyState,
-} from './prio3.js';
-import { SEED_SIZE } from './prio3.js';
+} from './prio3-types.js';
+import { SEED_SIZE } from './prio3-types.js';
 
 type AnyPrio3 = Prio3<unknown, unknown>;
 

@@ -2,98 +2,29 @@
 // any FLP validity circuit, with XofTurboShake128, 2 to 255 shares and 1 to 255 proofs.
 // This code follows the draft text and its official test vectors; it has had no independent
 // security review.
-import {
-  getBackend,
-  type Backend,
-  type BackendKind,
-  type Field,
-  type FieldVec,
-} from '@private-measurement/core-wasm';
+import type { Backend, Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError, VerifyError } from '../errors.js';
-import { FlpBBCGGI19, type ValidCircuit } from './flp.js';
-import { bytesEqual, checkInt, concatBytes, copyStrided } from './internal/vec.js';
 import * as codec from './codec.js';
+import { FlpBBCGGI19 } from './flp.js';
 import { sumVectors } from './internal/accumulate.js';
+import { bytesEqual, checkInt, copyStrided } from './internal/vec.js';
+import {
+  NONCE_SIZE,
+  SEED_SIZE,
+  resolveBackend,
+  type Prio3HelperShare,
+  type Prio3InputShare,
+  type Prio3LeaderShare,
+  type Prio3Params,
+  type Prio3PublicShare,
+  type Prio3Report,
+  type Prio3VerifierMessage,
+  type Prio3VerifierShare,
+  type Prio3VerifyState,
+} from './prio3-types.js';
+import { Prio3Xof } from './prio3-xof.js';
 
-/** VERSION of draft-irtf-cfrg-vdaf-18, -19 and -20 (the first byte of every XOF tag). */
-export const VDAF_VERSION = 18;
-/** XofTurboShake128 seed size in bytes. */
-export const SEED_SIZE = 32;
-/** Prio3 nonce size in bytes (draft-irtf-cfrg-vdaf-20 §7.2). */
-export const NONCE_SIZE = 16;
-
-// draft-irtf-cfrg-vdaf-20 §7.2, table "Constants used by Prio3"
-const USAGE_MEAS_SHARE = 1;
-const USAGE_PROOF_SHARE = 2;
-const USAGE_JOINT_RANDOMNESS = 3;
-const USAGE_PROVE_RANDOMNESS = 4;
-const USAGE_QUERY_RANDOMNESS = 5;
-const USAGE_JOINT_RAND_SEED = 6;
-const USAGE_JOINT_RAND_PART = 7;
-
-/** Which backend runs the field and XOF kernels: a kind, or a backend object. */
-export interface Prio3Options {
-  /** `'wasm'` (default when available), `'ts'`, or a `Backend` instance. */
-  backend?: BackendKind | Backend;
-}
-
-/** Public share: the joint randomness parts, or null when the circuit uses none. */
-export type Prio3PublicShare = Uint8Array[] | null;
-
-/** The Leader's input share: measurement share, proofs share and blind. */
-export interface Prio3LeaderShare {
-  measShare: FieldVec;
-  proofsShare: FieldVec;
-  blind: Uint8Array | null;
-}
-
-/** A Helper's input share: a seed that expands to its shares, and its blind. */
-export interface Prio3HelperShare {
-  seed: Uint8Array;
-  blind: Uint8Array | null;
-}
-
-/** An input share; aggregator 0 gets a `Prio3LeaderShare`, the others a `Prio3HelperShare`. */
-export type Prio3InputShare = Prio3LeaderShare | Prio3HelperShare;
-
-/** Verification state kept by an aggregator between verifyInit and verifyNext. */
-export interface Prio3VerifyState {
-  outShare: FieldVec;
-  correctedJointRandSeed: Uint8Array | null;
-}
-
-/** Verifier share broadcast by each aggregator. */
-export interface Prio3VerifierShare {
-  verifiersShare: FieldVec;
-  jointRandPart: Uint8Array | null;
-}
-
-/** Verifier message: the joint randomness seed, or null when the circuit uses none. */
-export type Prio3VerifierMessage = Uint8Array | null;
-
-/** Output of `shard`. */
-export interface Prio3Report {
-  publicShare: Prio3PublicShare;
-  inputShares: Prio3InputShare[];
-}
-
-/** Parameters of a Prio3 instance built on a custom circuit. */
-export interface Prio3Params<M, R> extends Prio3Options {
-  /** Algorithm ID, a 32-bit unsigned integer (draft-irtf-cfrg-vdaf-20 §10). */
-  id: number;
-  /** Number of shares, 2 to 255. */
-  shares: number;
-  /** Number of proofs, 1 to 255. */
-  proofs: number;
-  /** Builds the validity circuit on the chosen backend's fields. */
-  circuit: (backend: Backend) => ValidCircuit<M, R>;
-}
-
-/** Resolves the `backend` option. */
-export function resolveBackend(b: BackendKind | Backend | undefined): Backend {
-  if (b === undefined || typeof b === 'string') return getBackend(b);
-  return b;
-}
+export * from './prio3-types.js';
 
 /**
  * Prio3 over any validity circuit (draft-irtf-cfrg-vdaf-20 §7.2). The variants
@@ -117,7 +48,7 @@ export class Prio3<M, R> {
   readonly verifyKeySize = SEED_SIZE;
   /** Bytes of randomness `shard` consumes. */
   readonly randSize: number;
-  private readonly idBytes: Uint8Array;
+  private readonly xof: Prio3Xof;
 
   /**
    * @param params - algorithm ID, shares, proofs, circuit and backend.
@@ -132,25 +63,17 @@ export class Prio3<M, R> {
     this.flp = new FlpBBCGGI19(params.circuit(this.backend));
     this.field = this.flp.field;
     this.randSize = SEED_SIZE * this.shares * (this.flp.jointRandLen > 0 ? 2 : 1);
-    this.idBytes = new Uint8Array(4);
-    new DataView(this.idBytes.buffer).setUint32(0, this.id);
+    this.xof = new Prio3Xof(
+      this.id,
+      this.proofs,
+      this.flp as FlpBBCGGI19<unknown, unknown>,
+      this.backend,
+    );
   }
 
   /** Whether the circuit uses joint randomness (then shares carry blinds). */
   get usesJointRand(): boolean {
     return this.flp.jointRandLen > 0;
-  }
-
-  /** draft-irtf-cfrg-vdaf-20 §5 domain_separation_tag with §6.2.3 format_dst. */
-  private dst(usage: number, ctx: Uint8Array): Uint8Array {
-    const out = new Uint8Array(8 + ctx.length);
-    out[0] = VDAF_VERSION;
-    out[1] = 0; // algorithm class: VDAF
-    out.set(this.idBytes, 2);
-    out[6] = usage >> 8;
-    out[7] = usage & 0xff;
-    out.set(ctx, 8);
-    return out;
   }
 
   private checkCtx(ctx: Uint8Array): void {
@@ -170,62 +93,6 @@ export class Prio3<M, R> {
     if (!(v instanceof BigUint64Array) || v.length !== n * this.field.words) {
       throw new ParamError(`${name}: expected ${n} field elements`);
     }
-  }
-
-  // draft-irtf-cfrg-vdaf-20 §7.2.6 auxiliary functions.
-
-  private helperMeasShare(ctx: Uint8Array, aggId: number, seed: Uint8Array): FieldVec {
-    const dst = this.dst(USAGE_MEAS_SHARE, ctx);
-    return this.backend.expandIntoVec(
-      this.field,
-      seed,
-      dst,
-      Uint8Array.of(aggId),
-      this.flp.measLen,
-    );
-  }
-
-  private helperProofsShare(ctx: Uint8Array, aggId: number, seed: Uint8Array): FieldVec {
-    const dst = this.dst(USAGE_PROOF_SHARE, ctx);
-    const binder = Uint8Array.of(this.proofs, aggId);
-    const n = this.flp.proofLen * this.proofs;
-    return this.backend.expandIntoVec(this.field, seed, dst, binder, n);
-  }
-
-  private proveRands(ctx: Uint8Array, seed: Uint8Array): FieldVec {
-    const dst = this.dst(USAGE_PROVE_RANDOMNESS, ctx);
-    const n = this.flp.proveRandLen * this.proofs;
-    return this.backend.expandIntoVec(this.field, seed, dst, Uint8Array.of(this.proofs), n);
-  }
-
-  private queryRands(verifyKey: Uint8Array, ctx: Uint8Array, nonce: Uint8Array): FieldVec {
-    const dst = this.dst(USAGE_QUERY_RANDOMNESS, ctx);
-    const binder = concatBytes([Uint8Array.of(this.proofs), nonce]);
-    const n = this.flp.queryRandLen * this.proofs;
-    return this.backend.expandIntoVec(this.field, verifyKey, dst, binder, n);
-  }
-
-  private jointRandPart(
-    ctx: Uint8Array,
-    aggId: number,
-    blind: Uint8Array,
-    measShare: FieldVec,
-    nonce: Uint8Array,
-  ): Uint8Array {
-    const dst = this.dst(USAGE_JOINT_RAND_PART, ctx);
-    const binder = concatBytes([Uint8Array.of(aggId), nonce, this.field.encode(measShare)]);
-    return this.backend.deriveSeed(blind, dst, binder);
-  }
-
-  private jointRandSeed(ctx: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
-    const dst = this.dst(USAGE_JOINT_RAND_SEED, ctx);
-    return this.backend.deriveSeed(new Uint8Array(SEED_SIZE), dst, concatBytes(parts));
-  }
-
-  private jointRands(ctx: Uint8Array, seed: Uint8Array): FieldVec {
-    const dst = this.dst(USAGE_JOINT_RANDOMNESS, ctx);
-    const n = this.flp.jointRandLen * this.proofs;
-    return this.backend.expandIntoVec(this.field, seed, dst, Uint8Array.of(this.proofs), n);
   }
 
   /** Elements [i * n, (i + 1) * n) of v, without copying. */
@@ -276,17 +143,20 @@ export class Prio3<M, R> {
     const leaderMeasShare = meas.slice();
     const parts: Uint8Array[] = [];
     for (let j = 0; j < this.shares - 1; j++) {
-      const helperMeasShare = this.helperMeasShare(ctx, j + 1, helperSeeds[j]);
+      const helperMeasShare = this.xof.helperMeasShare(ctx, j + 1, helperSeeds[j]);
       f.sub(leaderMeasShare, helperMeasShare, leaderMeasShare);
-      if (jr) parts.push(this.jointRandPart(ctx, j + 1, helperBlinds[j], helperMeasShare, nonce));
+      if (jr)
+        parts.push(this.xof.jointRandPart(ctx, j + 1, helperBlinds[j], helperMeasShare, nonce));
     }
     if (leaderBlind !== null) {
-      parts.unshift(this.jointRandPart(ctx, 0, leaderBlind, leaderMeasShare, nonce));
+      parts.unshift(this.xof.jointRandPart(ctx, 0, leaderBlind, leaderMeasShare, nonce));
     }
 
     // Generate each proof with its own prove and joint randomness.
-    const proveRands = this.proveRands(ctx, proveSeed);
-    const jointRands = jr ? this.jointRands(ctx, this.jointRandSeed(ctx, parts)) : f.zeros(0);
+    const proveRands = this.xof.proveRands(ctx, proveSeed);
+    const jointRands = jr
+      ? this.xof.jointRands(ctx, this.xof.jointRandSeed(ctx, parts))
+      : f.zeros(0);
     const leaderProofsShare = f.zeros(flp.proofLen * this.proofs);
     for (let i = 0; i < this.proofs; i++) {
       const proof = flp.prove(
@@ -299,7 +169,7 @@ export class Prio3<M, R> {
 
     // Shard the proofs: the leader's share is the proofs minus the helpers' shares.
     for (let j = 0; j < this.shares - 1; j++) {
-      const helperProofs = this.helperProofsShare(ctx, j + 1, helperSeeds[j]);
+      const helperProofs = this.xof.helperProofsShare(ctx, j + 1, helperSeeds[j]);
       f.sub(leaderProofsShare, helperProofs, leaderProofsShare);
     }
 
@@ -363,8 +233,8 @@ export class Prio3<M, R> {
       ({ measShare, proofsShare } = inputShare as Prio3LeaderShare);
     } else {
       const seed = (inputShare as Prio3HelperShare).seed;
-      measShare = this.helperMeasShare(ctx, aggId, seed);
-      proofsShare = this.helperProofsShare(ctx, aggId, seed);
+      measShare = this.xof.helperMeasShare(ctx, aggId, seed);
+      proofsShare = this.xof.helperProofsShare(ctx, aggId, seed);
     }
     const outShare = flp.valid.truncate(measShare);
 
@@ -377,17 +247,17 @@ export class Prio3<M, R> {
         throw new ParamError(`publicShare: expected ${this.shares} joint randomness parts`);
       }
       publicShare.forEach((p, i) => this.checkBytes(`publicShare[${i}]`, p, SEED_SIZE));
-      part = this.jointRandPart(ctx, aggId, inputShare.blind as Uint8Array, measShare, nonce);
+      part = this.xof.jointRandPart(ctx, aggId, inputShare.blind as Uint8Array, measShare, nonce);
       const parts = publicShare.slice();
       parts[aggId] = part;
-      corrected = this.jointRandSeed(ctx, parts);
-      jointRands = this.jointRands(ctx, corrected);
+      corrected = this.xof.jointRandSeed(ctx, parts);
+      jointRands = this.xof.jointRands(ctx, corrected);
     } else if (publicShare !== null) {
       throw new ParamError('publicShare: expected null');
     }
 
     // Query the measurement share with each proof share.
-    const queryRands = this.queryRands(verifyKey, ctx, nonce);
+    const queryRands = this.xof.queryRands(verifyKey, ctx, nonce);
     const verifiersShare = f.zeros(flp.verifierLen * this.proofs);
     for (let i = 0; i < this.proofs; i++) {
       const v = flp.query(
@@ -444,7 +314,7 @@ export class Prio3<M, R> {
         throw new VerifyError('verifierShares: proof verifier check failed');
       }
     }
-    return this.usesJointRand ? this.jointRandSeed(ctx, parts) : null;
+    return this.usesJointRand ? this.xof.jointRandSeed(ctx, parts) : null;
   }
 
   /**
