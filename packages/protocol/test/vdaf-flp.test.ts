@@ -160,6 +160,30 @@ describe('FLP prove / query / decide', () => {
     expect(runFlp(valid, bad, 2)).toBe(false);
   });
 
+  it('a degree-3 gadget with values read from the extended gadget polynomial', () => {
+    // Three calls of x(x-1)(x-2): p = 4, 10 of 16 gadget evaluations sent, the third output is
+    // at index 12, one of the six interpolated values.
+    const range3: ValidCircuit<never, unknown> = {
+      field: F64,
+      gadgets: [new PolyEval([0, 2, -3, 1])],
+      gadgetCalls: [3],
+      measLen: 3,
+      jointRandLen: 0,
+      evalOutputLen: 3,
+      outputLen: 3,
+      encode: () => F64.zeros(3),
+      truncate: (m) => m,
+      decode: () => null,
+      wireInputs: (m) => [m],
+      evalOutputs: (_m, _j, _n, g) => g[0],
+    };
+    for (const shares of [1, 2, 3]) {
+      expect(runFlp(range3, F64.fromBigInts([0n, 1n, 2n]), shares)).toBe(true);
+    }
+    expect(runFlp(range3, F64.fromBigInts([0n, 1n, 3n]), 2)).toBe(false);
+    expect(runFlp(range3, F64.fromBigInts([5n, 1n, 2n]), 2)).toBe(false);
+  });
+
   it('decide rejects a verifier with a wrong gadget check', () => {
     const flp = new FlpBBCGGI19(countCircuit(F64));
     const meas = F64.fromBigInts([1n]);
