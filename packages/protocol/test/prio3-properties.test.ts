@@ -279,6 +279,36 @@ describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend
     );
   });
 
+  it('handles maxima beyond 2^53 exactly (Sum near 2^62, SumVec near 2^100)', () => {
+    const run = (vdaf: AnyPrio3, ms: unknown[]) => {
+      const key = randomBytes(32);
+      const aggs: FieldVec[][] = Array.from({ length: vdaf.shares }, () => []);
+      for (const m of ms) {
+        const nonce = randomBytes(16);
+        const r = encodedReport(vdaf, m, nonce);
+        verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares).forEach((x, j) =>
+          aggs[j].push(x),
+        );
+      }
+      return vdaf.unshard(
+        aggs.map((a) => vdaf.aggregate(a)),
+        ms.length,
+      );
+    };
+    const max = (1n << 62n) + 12345n;
+    expect(run(new Prio3Sum(2, max, o) as AnyPrio3, [max, max - 1n, 0n])).toBe(2n * max - 1n);
+    const big = (1n << 100n) - 3n;
+    expect(
+      run(new Prio3SumVec(3, 2, big, 50, o) as AnyPrio3, [
+        [big, 7n],
+        [1n, big],
+      ]),
+    ).toEqual([big + 1n, big + 7n]);
+    expect(() =>
+      new Prio3Sum(2, max, o).shard(CTX, max + 1n, randomBytes(16), randomBytes(64)),
+    ).toThrow(ProtocolError);
+  });
+
   it('a tampered verifier share or verifier message is never accepted', () => {
     const vdaf = new Prio3Histogram(2, 5, 2, o) as AnyPrio3;
     fc.assert(
