@@ -79,7 +79,7 @@ export function slugify(name: string): string {
 
 /**
  * Tick values of a logarithmic axis covering [min, max]: powers of ten, with 2 and 5 between
- * them when the range spans two decades or less.
+ * them when the range spans three decades or less.
  *
  * @param min - smallest value, positive.
  * @param max - largest value, at least `min`.
@@ -89,7 +89,7 @@ export function slugify(name: string): string {
 export function logTicks(min: number, max: number): number[] {
   const lo = Math.floor(Math.log10(min) + 1e-9);
   const hi = Math.ceil(Math.log10(max) - 1e-9);
-  const steps = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const steps = hi - lo <= 3 ? [1, 2, 5] : [1];
   const ticks: number[] = [];
   for (let e = lo; e <= hi; e++) {
     // Parse from decimal text so that 1e-5 is exactly the double nearest 0.00001.

@@ -107,6 +107,7 @@ describe('helpers', () => {
   it('places log ticks around the data', () => {
     expect(logTicks(10, 1000)).toEqual([10, 20, 50, 100, 200, 500, 1000]);
     expect(logTicks(3, 40)).toEqual([2, 5, 10, 20, 50]);
+    expect(logTicks(16, 1024)).toEqual([10, 20, 50, 100, 200, 500, 1000, 2000]);
     expect(logTicks(1, 1e6)).toEqual([1, 10, 100, 1000, 1e4, 1e5, 1e6]);
     expect(logTicks(1.5e-6, 1.2e-3)).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
   });
