@@ -3,6 +3,7 @@
 export type {
   Backend,
   BackendKind,
+  BackendParts,
   Field,
   FieldName,
   FieldVec,

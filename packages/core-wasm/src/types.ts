@@ -144,9 +144,22 @@ export interface NoiseOptions {
   backend?: BackendKind;
 }
 
+/** Where each part of a backend runs: its WASM module or the pure-TS twin. */
+export interface BackendParts {
+  /** Field64 and Field128 (WASM module "field"). */
+  readonly fields: BackendKind;
+  /** TurboSHAKE128 and XofTurboShake128 (WASM module "xof"). */
+  readonly xof: BackendKind;
+  /** The discrete Laplace and Gaussian samplers (WASM module "noise"). */
+  readonly noise: BackendKind;
+}
+
 /** Everything a backend provides. */
 export interface Backend {
+  /** `'wasm'` when every part runs on WASM, `'ts'` when any part runs on the twin. */
   readonly kind: BackendKind;
+  /** Where each part runs; the default backend falls back to the twin part by part. */
+  readonly parts: BackendParts;
   readonly Field64: Field;
   readonly Field128: Field;
   /** A TurboSHAKE128 stream with domain separation byte `domain` (0x01..0x7f). */
