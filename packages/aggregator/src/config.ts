@@ -20,6 +20,14 @@ export interface DpSpec {
   delta?: number;
 }
 
+/** A task extension other than task_interval, as written in a task specification. */
+export interface TaskExtensionSpec {
+  /** The `extension_type`, 2 to 65535 (task_interval, 1, is written as `taskInterval`). */
+  type: number;
+  /** The `extension_data`, unpadded base64url (empty allowed). */
+  data: string;
+}
+
 /** A task as provisioned (configuration file, admin API); bytes are unpadded base64url. */
 export interface TaskSpec {
   taskId: string;
@@ -36,6 +44,16 @@ export interface TaskSpec {
   maxBatchSize?: number;
   /** The task_interval extension, in time_precision units. */
   taskInterval?: { start: number; duration: number };
+  /**
+   * Further task extensions, e.g. those of a task a W3C Attribution client derives. They enter
+   * the encoded TaskConfiguration, hence every AAD; the aggregator does not interpret them.
+   */
+  taskExtensions?: TaskExtensionSpec[];
+  /**
+   * Report extension types this task accepts (e.g. the attribution `privacy_budget`); their
+   * contents are not interpreted. Reports carrying any other type are rejected.
+   */
+  reportExtensions?: number[];
   vdaf: VdafSpec;
   /** 32 bytes, base64url. */
   vdafVerifyKey: string;
@@ -262,6 +280,40 @@ function parseDp(v: unknown, path: string): DpSpec {
   return { mechanism, epsilon };
 }
 
+// Spec: draft-ietf-ppm-dap-18 §4.2.2 forbids taking part in tasks with unrecognized extensions;
+// extensions listed by the operator are recognized as opaque bytes that only enter the AAD.
+function parseTaskExtensions(v: unknown, path: string): TaskExtensionSpec[] {
+  if (!Array.isArray(v)) fail(path, 'an array', v);
+  const seen = new Set<number>();
+  return v.map((item, i) => {
+    const p = `${path}[${i}]`;
+    const e = obj(item, p);
+    noExtraKeys(e, p, ['type', 'data']);
+    const type = int(e, 'type', p, 2, 0xffff);
+    if (seen.has(type)) throw new ConfigError(`${p}.type: duplicate extension type ${type}`);
+    seen.add(type);
+    const data = e.data;
+    if (typeof data !== 'string' || !B64URL.test(data))
+      fail(`${p}.data`, 'unpadded base64url', data);
+    const bytes = Buffer.from(data, 'base64url');
+    if (bytes.toString('base64url') !== data) fail(`${p}.data`, 'unpadded base64url', data);
+    if (bytes.length > 0xffff)
+      throw new ConfigError(`${p}.data: expected at most 65535 bytes, received ${bytes.length}`);
+    return { type, data };
+  });
+}
+
+function parseReportExtensions(v: unknown, path: string): number[] {
+  if (!Array.isArray(v)) fail(path, 'an array', v);
+  const types = v.map((t: unknown, i) => {
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 0xffff)
+      fail(`${path}[${i}]`, 'an integer in [1, 65535]', t);
+    return t;
+  });
+  if (new Set(types).size !== types.length) fail(path, 'distinct extension types', v);
+  return types;
+}
+
 const TASK_KEYS = [
   'taskId',
   'role',
@@ -273,6 +325,8 @@ const TASK_KEYS = [
   'batchMode',
   'maxBatchSize',
   'taskInterval',
+  'taskExtensions',
+  'reportExtensions',
   'vdaf',
   'vdafVerifyKey',
   'collectorHpkeConfig',
@@ -331,6 +385,14 @@ export function parseTaskSpec(v: unknown, path = 'task'): TaskSpec {
     };
   });
   if (interval !== undefined) spec.taskInterval = interval;
+  const taskExtensions = optional(o, 'taskExtensions', () =>
+    parseTaskExtensions(o.taskExtensions, `${path}.taskExtensions`),
+  );
+  if (taskExtensions !== undefined) spec.taskExtensions = taskExtensions;
+  const reportExtensions = optional(o, 'reportExtensions', () =>
+    parseReportExtensions(o.reportExtensions, `${path}.reportExtensions`),
+  );
+  if (reportExtensions !== undefined) spec.reportExtensions = reportExtensions;
   if (role === 'leader') {
     spec.collectorAuthToken = token(o, 'collectorAuthToken', path);
   } else if (o.collectorAuthToken !== undefined) {

@@ -1,6 +1,10 @@
 // Per-report checks shared by both aggregators: report time against the clock and the task
 // interval, and report extensions (draft-ietf-ppm-dap-18 §4.5.3.4).
-import { ReportError, type Extension } from '@private-measurement/protocol';
+import {
+  ReportError,
+  extensionsStrictlyIncreasing,
+  type Extension,
+} from '@private-measurement/protocol';
 import type { Task } from './task.js';
 
 /**
@@ -60,15 +64,27 @@ export function aggregationTimeError(
 
 /**
  * Checks the public and private report extensions (draft-ietf-ppm-dap-18 §4.5.3.4 steps 5-7).
- * No report extension is defined by this draft, so any extension is unrecognized.
+ * This draft defines no report extension; a task may list types it accepts (their contents are
+ * not interpreted), every other type is unrecognized.
  *
+ * @param publicExtensions - the report's public extensions.
+ * @param privateExtensions - the input share's private extensions.
+ * @param recognized - the task's accepted report extension types.
  * @returns `invalid_message` or undefined.
  */
 export function extensionError(
   publicExtensions: readonly Extension[],
   privateExtensions: readonly Extension[],
+  recognized: ReadonlySet<number> = new Set(),
 ): number | undefined {
-  if (publicExtensions.length > 0 || privateExtensions.length > 0)
+  const all = [...publicExtensions, ...privateExtensions];
+  // Step 5: an unrecognized type.
+  if (all.some((e) => !recognized.has(e.extensionType))) return ReportError.invalid_message;
+  // Step 6: the same type twice across public and private extensions.
+  if (new Set(all.map((e) => e.extensionType)).size !== all.length)
     return ReportError.invalid_message;
+  // Step 7: each vector in strictly increasing order.
+  if (!extensionsStrictlyIncreasing(publicExtensions)) return ReportError.invalid_message;
+  if (!extensionsStrictlyIncreasing(privateExtensions)) return ReportError.invalid_message;
   return undefined;
 }

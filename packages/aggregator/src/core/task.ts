@@ -38,6 +38,8 @@ export interface Task {
   targetBatchSize: number;
   /** The task_interval extension in time_precision units, if any. */
   interval: { start: number; duration: number } | undefined;
+  /** Report extension types the task accepts (contents not interpreted). */
+  reportExtensions: ReadonlySet<number>;
 }
 
 /**
@@ -65,6 +67,10 @@ export function taskFromSpec(spec: TaskSpec): Task {
               start: BigInt(spec.taskInterval.start),
               duration: BigInt(spec.taskInterval.duration),
             },
+      extensions: (spec.taskExtensions ?? []).map((e) => ({
+        extensionType: e.type,
+        extensionData: new Uint8Array(Buffer.from(e.data, 'base64url')),
+      })),
     });
     const id = new Uint8Array(Buffer.from(spec.taskId, 'base64url'));
     return {
@@ -86,6 +92,7 @@ export function taskFromSpec(spec: TaskSpec): Task {
       minBatchSize: spec.minBatchSize,
       targetBatchSize: spec.maxBatchSize ?? spec.minBatchSize,
       interval: spec.taskInterval,
+      reportExtensions: new Set(spec.reportExtensions ?? []),
     };
   } catch (e) {
     if (e instanceof ConfigError) throw e;

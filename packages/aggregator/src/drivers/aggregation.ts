@@ -300,7 +300,11 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
       });
       continue;
     }
-    const extError = extensionError(meta.publicExtensions, plaintext.privateExtensions);
+    const extError = extensionError(
+      meta.publicExtensions,
+      plaintext.privateExtensions,
+      task.reportExtensions,
+    );
     if (extError !== undefined) {
       preps.push({ kind: 'rejected', error: extError });
       continue;

@@ -149,7 +149,11 @@ export async function handleAggregationJobInit(
       });
       continue;
     }
-    const extError = extensionError(meta.publicExtensions, plaintext.privateExtensions);
+    const extError = extensionError(
+      meta.publicExtensions,
+      plaintext.privateExtensions,
+      task.reportExtensions,
+    );
     if (extError !== undefined) {
       prepared.push({ kind: 'reject', error: extError });
       continue;
