@@ -8,20 +8,12 @@ import { build } from 'esbuild';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 
+import { browserBundleOptions } from '../scripts/browser-bundle-options.mjs';
+
 describe('browser bundle', () => {
   it('bundles for the browser and runs saveImpression, measureConversion and the ledger', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pm-bundle-')), 'attribution.js');
-    await build({
-      absWorkingDir: join(import.meta.dirname, '..'),
-      entryPoints: ['src/index.ts'],
-      outfile: out,
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['source'],
-      logLevel: 'silent',
-    });
+    await build({ ...browserBundleOptions(out), logLevel: 'silent' });
     const lib = await import(pathToFileURL(out).href);
     const service = 'https://agg.example';
     const clock = { now: 1_800_000_000_000 };

@@ -11,6 +11,7 @@ import {
   type HpkeConfig,
   type Prio3Options,
 } from '@private-measurement/protocol';
+import { ready } from '@private-measurement/core-wasm';
 
 import type { AggregationServiceConfig } from '../config.js';
 import { ReportError } from '../errors.js';
@@ -36,6 +37,12 @@ const VDAF_CACHE_SIZE = 32;
 
 /** Most task configurations kept per service. */
 const TASK_CACHE_SIZE = 64;
+
+/**
+ * The WASM kernels compiled asynchronously, once: browsers restrict synchronous compilation on
+ * the main thread, and Node accepts either. Where WASM cannot run, the pure-TS twin is used.
+ */
+let kernels: Promise<unknown> | undefined;
 
 /**
  * The privacy_budget report extension value: epsilon in micro-epsilon, rounded up, as a
@@ -79,6 +86,7 @@ export class DapReportEncoder implements ReportEncoder {
       throw new ReportError('aggregationService: unsupported protocol');
     }
     const [leaderHpkeConfig, helperHpkeConfig] = this.hpkeConfigs(service);
+    if (this.prio3.backend === undefined) await (kernels ??= ready());
 
     // Steps 1-9: the VDAF, the task configuration and the task ID.
     const task = await this.task(request);
