@@ -1,10 +1,13 @@
-// Exact tests of the noise sampler building blocks: the uniform sampler over every 16-bit input,
-// and the exact output probabilities of the Bernoulli and Laplace/Gaussian samplers obtained by
-// walking the tree of every bit string up to a fixed depth.
+// Exact tests of the noise sampler building blocks: Uniform(n) and Bern(p / q) over every 16-bit
+// input, and the exact output probabilities of Bernoulli(exp(-x)) and discrete Laplace obtained
+// by walking the tree of every bit string up to a fixed depth. (The discrete Gaussian needs too
+// many bits for a tight enumeration; noise-kat and noise-stats cover it.)
 import { describe, expect, it } from 'vitest';
 import {
   bernExp,
   bernExpFrac,
+  bernoulli,
+  bernoulliBig,
   laplace,
   uniform,
   uniformBig,
@@ -200,5 +203,40 @@ describe('discrete Laplace exact probabilities by enumeration', () => {
       }
     }
   });
+});
 
+describe('Bern(p / q) over every 16-bit input', () => {
+  const inputs: number[][] = [];
+  for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) inputs.push(bitsOfBytes([a, b]));
+
+  for (const [p, q] of [
+    [0, 1],
+    [1, 1],
+    [5, 3],
+    [1, 2],
+    [1, 3],
+    [2, 3],
+    [7, 10],
+    [100, 257],
+  ]) {
+    it(`Bern(${p}/${q}): true on exactly p/q of the decided inputs`, () => {
+      let yes = 0;
+      let no = 0;
+      let mismatches = 0;
+      for (const bits of inputs) {
+        try {
+          const r = bernoulli(new FixedBits(bits), p, q);
+          if (bernoulliBig(new FixedBits(bits), BigInt(p), BigInt(q)) !== r) mismatches++;
+          if (r) yes++;
+          else no++;
+        } catch (e) {
+          if (!(e instanceof OutOfBits)) throw e;
+        }
+      }
+      // yes / (yes + no) = min(p / q, 1) exactly, as integers.
+      expect(yes * q).toBe(Math.min(p, q) * (yes + no));
+      expect(yes + no).toBeGreaterThan(0);
+      expect(mismatches).toBe(0);
+    });
+  }
 });
