@@ -9,7 +9,7 @@ import {
   type Extension,
   type HpkeCiphertext,
 } from './basic.js';
-import { decodeWith, describe, encodeWith, restCodec, type Codec } from './codec.js';
+import { decodeWith, describe, encodeWith, restCodec, type Codec } from '../codec.js';
 import { reportMetadataCodec, type ReportMetadata } from './report.js';
 
 /** `VerifyRespType` codepoints (draft-ietf-ppm-dap-18 §4.5.3.2). */

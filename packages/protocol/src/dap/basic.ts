@@ -1,7 +1,7 @@
 // DAP-18 basic types (draft-ietf-ppm-dap-18 §4.1): identifiers, roles, report errors,
 // HPKE ciphertexts, URLs, times, durations and intervals, and the extension shape.
 import { ParamError } from '../errors.js';
-import { decodeWith, encodeWith, Reader, Writer, type Codec, describe } from './codec.js';
+import { decodeWith, encodeWith, Reader, Writer, type Codec, describe } from '../codec.js';
 import { DecodeError } from '../errors.js';
 
 /** The draft this module implements; used as the domain-separation prefix. */

@@ -2,7 +2,7 @@
 // the time-interval and leader-selected modes, and the `leader_selected_batch_id` extension.
 import { DecodeError, ParamError } from '../errors.js';
 import { batchIdCodec, intervalCodec, type Extension, type Interval } from './basic.js';
-import { decodeWith, describe, encodeWith, Reader, Writer, type Codec } from './codec.js';
+import { decodeWith, describe, encodeWith, Reader, Writer, type Codec } from '../codec.js';
 
 /** `BatchMode` codepoints (draft-ietf-ppm-dap-18 §5, registry §9.2.1). */
 export const BatchMode = {

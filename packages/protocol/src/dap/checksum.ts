@@ -2,7 +2,7 @@
 // with SHA-256(report_id) for every committed report; shards combine by XOR.
 import { ParamError } from '../errors.js';
 import { CHECKSUM_LENGTH, REPORT_ID_LENGTH } from './basic.js';
-import { describe } from './codec.js';
+import { describe } from '../codec.js';
 
 /**
  * The checksum of an empty batch bucket: 32 zero bytes (draft-ietf-ppm-dap-18 §4.5.4.3).

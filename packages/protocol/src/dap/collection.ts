@@ -13,7 +13,14 @@ import {
   type Interval,
 } from './basic.js';
 import { batchSelectorCodec, queryCodec, type BatchSelector, type Query } from './batch-mode.js';
-import { decodeWith, describe, encodeWith, type Codec, type Reader, type Writer } from './codec.js';
+import {
+  decodeWith,
+  describe,
+  encodeWith,
+  type Codec,
+  type Reader,
+  type Writer,
+} from '../codec.js';
 import { taskConfigurationCodec, type TaskConfiguration } from './task-config.js';
 
 /** `CollectionJobExtensionType` codepoints (draft-ietf-ppm-dap-18 §4.6.2, registry §9.2.5). */

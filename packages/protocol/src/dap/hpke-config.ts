@@ -1,6 +1,6 @@
 // DAP-18 HPKE configurations (draft-ietf-ppm-dap-18 §4.4.1): `HpkeConfig` and
 // `HpkeConfigList`, the body of `GET {aggregator}/hpke_config`.
-import { decodeWith, encodeWith, type Codec } from './codec.js';
+import { decodeWith, encodeWith, type Codec } from '../codec.js';
 
 /** `HpkeConfig` (draft-ietf-ppm-dap-18 §4.4.1); algorithm ids as in RFC 9180 §7. */
 export interface HpkeConfig {

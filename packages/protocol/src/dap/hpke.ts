@@ -5,7 +5,7 @@ import { Aes128Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 import { HpkeError, ParamError } from '../errors.js';
 import { DAP_VERSION, Role, type HpkeCiphertext } from './basic.js';
-import { describe } from './codec.js';
+import { describe } from '../codec.js';
 import type { HpkeConfig } from './hpke-config.js';
 
 /** `HpkeKemId` of DHKEM(X25519, HKDF-SHA256) (RFC 9180 §7.1). */

@@ -1,7 +1,7 @@
 // DAP-18 HTTP surface: media types (draft-ietf-ppm-dap-18 §9.1), resource paths (§3, Appendix A)
 // and the unpadded URL-safe Base 64 used for IDs in URLs and problem documents (RFC 4648 §5).
 import { DecodeError, ParamError } from '../errors.js';
-import { describe } from './codec.js';
+import { describe } from '../codec.js';
 
 /** The `message` parameter of each DAP-18 media type (draft-ietf-ppm-dap-18 §9.1). */
 export const MediaTypeMessage = {

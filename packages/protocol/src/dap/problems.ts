@@ -1,7 +1,7 @@
 // DAP-18 problem types (draft-ietf-ppm-dap-18 §3.6, §9.3) with the HTTP status we send for each,
 // and problem documents (RFC 9457).
 import { ParamError } from '../errors.js';
-import { describe } from './codec.js';
+import { describe } from '../codec.js';
 import { base64UrlEncode } from './http.js';
 
 /** Prefix of every DAP problem type URN (draft-ietf-ppm-dap-18 §3.6). */

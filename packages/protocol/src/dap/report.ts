@@ -8,7 +8,7 @@ import {
   type Extension,
   type HpkeCiphertext,
 } from './basic.js';
-import { decodeWith, encodeWith, restCodec, type Codec } from './codec.js';
+import { decodeWith, encodeWith, restCodec, type Codec } from '../codec.js';
 import { taskConfigurationCodec, type TaskConfiguration } from './task-config.js';
 
 /** `ReportMetadata` (draft-ietf-ppm-dap-18 §4.4.2). */

@@ -4,7 +4,7 @@
 import { DecodeError, HpkeError, ParamError } from '../errors.js';
 import { ReportError, Role, type Extension, type HpkeCiphertext } from './basic.js';
 import { encodeAggregateShareAad } from './collection.js';
-import { describe } from './codec.js';
+import { describe } from '../codec.js';
 import type { HpkeConfig } from './hpke-config.js';
 import {
   aggregateShareInfo,

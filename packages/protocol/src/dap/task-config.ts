@@ -9,7 +9,7 @@ import {
   type Extension,
   type Interval,
 } from './basic.js';
-import { decodeWith, encodeWith, type Codec } from './codec.js';
+import { decodeWith, encodeWith, type Codec } from '../codec.js';
 import { decodeVdafConfig, encodeVdafConfig, type VdafConfig } from './vdaf-config.js';
 
 /** `TaskExtensionType` codepoints (draft-ietf-ppm-dap-18 §4.2.2, registry §9.2.2). */

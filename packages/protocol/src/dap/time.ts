@@ -3,7 +3,7 @@
 // (§4.4.2), and the VDAF context is "dap-18" || task_id (§4.4.2.1).
 import { ParamError } from '../errors.js';
 import { DAP_VERSION, REPORT_ID_LENGTH, TASK_ID_LENGTH, type Interval } from './basic.js';
-import { describe } from './codec.js';
+import { describe } from '../codec.js';
 
 function checkPrecision(timePrecision: bigint): void {
   if (typeof timePrecision !== 'bigint' || timePrecision <= 0n) {

@@ -1,7 +1,7 @@
 // VDAF configuration encodings carried in `TaskConfiguration` (draft-ietf-ppm-dap-18 §4.2,
 // Appendix B) and Prio3L1BoundSum's (draft-ietf-ppm-l1-bound-sum-02 §4).
 import { DecodeError, ParamError } from '../errors.js';
-import { decodeWith, Reader, Writer, describe } from './codec.js';
+import { decodeWith, Reader, Writer, describe } from '../codec.js';
 
 /** `VdafType` codepoints (draft-irtf-cfrg-vdaf-20 §10; Prio3L1BoundSum: l1-bound-sum §6). */
 export const VdafType = {

@@ -40,6 +40,13 @@ export {
   type PingPongState,
 } from './ping-pong.js';
 export {
+  PingPongMessageType,
+  decodePingPongMessage,
+  encodePingPongMessage,
+  pingPongMessageCodec,
+  type PingPongMessage,
+} from './ping-pong-message.js';
+export {
   chunkLengthForMeasLen,
   parallelSumProofLen,
   recommendedChunkLength,

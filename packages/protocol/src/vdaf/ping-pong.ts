@@ -1,14 +1,9 @@
 // The ping-pong topology of draft-irtf-cfrg-vdaf-20 §5.7.1 for two aggregators, over encoded
 // messages: the Leader initialises, the Helper answers, each side reaches Finished or Rejected.
-import { DecodeError, ParamError, ProtocolError, VerifyError } from '../errors.js';
 import type { FieldVec } from '@private-measurement/core-wasm';
+import { ParamError, ProtocolError, VerifyError } from '../errors.js';
+import { decodePingPongMessage, encodePingPongMessage } from './ping-pong-message.js';
 import type { Prio3, Prio3VerifierShare, Prio3VerifyState } from './prio3.js';
-import { concatBytes } from './internal/vec.js';
-
-/** Ping-pong message types (draft-irtf-cfrg-vdaf-20 §5.7.1). */
-const INITIALIZE = 0;
-const CONTINUE = 1;
-const FINISH = 2;
 
 /** A state of the verification state machine (draft-irtf-cfrg-vdaf-20 Appendix B). */
 export type PingPongState =
@@ -18,38 +13,6 @@ export type PingPongState =
   | { kind: 'rejected'; error: ProtocolError };
 
 type AnyPrio3 = Prio3<unknown, unknown>;
-
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n);
-  return b;
-}
-
-/** Encodes a ping-pong Message: type byte, then 4-byte-length-prefixed fields. */
-function encodeMessage(type: number, items: readonly Uint8Array[]): Uint8Array {
-  return concatBytes([Uint8Array.of(type), ...items.flatMap((i) => [u32(i.length), i])]);
-}
-
-/** Decodes a ping-pong Message; throws `DecodeError` on bad type, truncation or trailing bytes. */
-function decodeMessage(bytes: Uint8Array): { type: number; items: Uint8Array[] } {
-  if (bytes.length < 1) throw new DecodeError('message: expected at least 1 byte, received 0');
-  const type = bytes[0];
-  const count = type === INITIALIZE ? 1 : type === CONTINUE ? 2 : type === FINISH ? 1 : -1;
-  if (count < 0) throw new DecodeError(`message: expected type 0, 1 or 2, received ${type}`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const items: Uint8Array[] = [];
-  let off = 1;
-  for (let i = 0; i < count; i++) {
-    if (off + 4 > bytes.length) throw new DecodeError('message: truncated length prefix');
-    const n = dv.getUint32(off);
-    off += 4;
-    if (off + n > bytes.length) throw new DecodeError(`message: field ${i} truncated`);
-    items.push(bytes.slice(off, off + n));
-    off += n;
-  }
-  if (off !== bytes.length) throw new DecodeError('message: trailing bytes');
-  return { type, items };
-}
 
 function checkTwoShares(vdaf: AnyPrio3): void {
   if (vdaf.shares !== 2) {
@@ -75,7 +38,8 @@ function transition(
   const encoded = vdaf.encodeVerifierMessage(message);
   const outShare = vdaf.verifyNext(ctx, state, message);
   // Prio3 has one round, so the transition always finishes (draft-20 §5.7.1).
-  return { kind: 'finishedWithOutbound', outShare, outbound: encodeMessage(FINISH, [encoded]) };
+  const outbound = encodePingPongMessage({ type: 'finish', verifierMessage: encoded });
+  return { kind: 'finishedWithOutbound', outShare, outbound };
 }
 
 /**
@@ -111,7 +75,10 @@ export function pingPongLeaderInit(
       vdaf.decodePublicShare(publicShare),
       vdaf.decodeInputShare(0, inputShare),
     );
-    const outbound = encodeMessage(INITIALIZE, [vdaf.encodeVerifierShare(verifierShare)]);
+    const outbound = encodePingPongMessage({
+      type: 'initialize',
+      verifierShare: vdaf.encodeVerifierShare(verifierShare),
+    });
     return { kind: 'continued', verifyState: state, round: 0, outbound };
   } catch (e) {
     return rejected(e);
@@ -143,9 +110,9 @@ export function pingPongHelperInit(
       vdaf.decodePublicShare(publicShare),
       vdaf.decodeInputShare(1, inputShare),
     );
-    const { type, items } = decodeMessage(inbound);
-    if (type !== INITIALIZE) throw new VerifyError('message: expected type initialize');
-    const leaderShare = vdaf.decodeVerifierShare(items[0]);
+    const msg = decodePingPongMessage(inbound);
+    if (msg.type !== 'initialize') throw new VerifyError('message: expected type initialize');
+    const leaderShare = vdaf.decodeVerifierShare(msg.verifierShare);
     return transition(vdaf, ctx, [leaderShare, verifierShare], state);
   } catch (e) {
     return rejected(e);
@@ -189,12 +156,12 @@ function continued(
 ): PingPongState {
   try {
     if (state.kind !== 'continued') throw new VerifyError('state: expected a continued state');
-    const { type, items } = decodeMessage(inbound);
-    if (type === INITIALIZE) throw new VerifyError('message: unexpected type initialize');
-    const message = vdaf.decodeVerifierMessage(items[0]);
+    const msg = decodePingPongMessage(inbound);
+    if (msg.type === 'initialize') throw new VerifyError('message: unexpected type initialize');
+    const message = vdaf.decodeVerifierMessage(msg.verifierMessage);
     const out = vdaf.verifyNext(ctx, state.verifyState, message);
     // One round: only `finish` may follow (continue would need a second round).
-    if (state.round + 1 === vdaf.rounds && type === FINISH)
+    if (state.round + 1 === vdaf.rounds && msg.type === 'finish')
       return { kind: 'finished', outShare: out };
     throw new VerifyError('message: expected type finish');
   } catch (e) {

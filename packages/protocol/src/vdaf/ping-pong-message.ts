@@ -1,7 +1,8 @@
-// The ping-pong message framing carried in `VerifyInit.payload`, `VerifyResp.payload` and
-// `VerifyContinue.payload` (draft-irtf-cfrg-vdaf-20 §5.7.1; draft-ietf-ppm-dap-18 §4.5.3).
+// The ping-pong `Message` of draft-irtf-cfrg-vdaf-20 §5.7.1: what the two aggregators exchange
+// in the ping-pong topology, and what DAP-18 carries in `VerifyInit.payload`,
+// `VerifyResp.payload` and `VerifyContinue.payload` (draft-ietf-ppm-dap-18 §4.5.3).
+import { decodeWith, describe, encodeWith, type Codec } from '../codec.js';
 import { DecodeError, ParamError } from '../errors.js';
-import { decodeWith, describe, encodeWith, type Codec } from './codec.js';
 
 /** Ping-pong `MessageType` codepoints (draft-irtf-cfrg-vdaf-20 §5.7.1). */
 export const PingPongMessageType = {

@@ -1,6 +1,6 @@
 // The TLS presentation language (RFC 8446 §3) as DAP-18 uses it: big-endian integers,
 // fixed-length opaques, length-prefixed vectors and structs, with a strict reader.
-import { DecodeError, ParamError } from '../errors.js';
+import { DecodeError, ParamError } from './errors.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
