@@ -4,6 +4,7 @@ import { decodeHpkeConfig, type HpkeKeypair } from '@private-measurement/protoco
 import type { Logger } from 'pino';
 import type { DriverConfig } from '../config.js';
 import type { Datastore } from '../store/types.js';
+import { InputShareOpener } from './input-share-opener.js';
 import type { Metrics } from './observability.js';
 import { taskFromRecord, type Task } from './task.js';
 
@@ -25,7 +26,14 @@ const CACHE_MS = 5_000;
 /** The shared state of one aggregator instance. */
 export class AggregatorContext {
   private readonly taskCache = new Map<string, { task: Task | null; at: number }>();
-  private keyCache: { keys: HpkeKeypair[]; active: HpkeKeypair[]; at: number } | undefined;
+  private keyCache:
+    | {
+        keys: HpkeKeypair[];
+        active: HpkeKeypair[];
+        at: number;
+        openers: Map<number, InputShareOpener>;
+      }
+    | undefined;
 
   constructor(
     readonly ds: Datastore,
@@ -72,6 +80,7 @@ export class AggregatorContext {
       keys: records.map(toPair),
       active: records.filter((r) => r.state === 'active').map(toPair),
       at: this.now(),
+      openers: new Map(),
     };
     return this.keyCache;
   }
@@ -79,6 +88,22 @@ export class AggregatorContext {
   /** Every HPKE key pair this aggregator can still decrypt with. */
   async hpkeKeys(): Promise<HpkeKeypair[]> {
     return (await this.loadKeys()).keys;
+  }
+
+  /**
+   * The synchronous input-share opener over every key this aggregator can decrypt with.
+   *
+   * @param role - `Role.leader` (2) or `Role.helper` (3).
+   * @returns the opener (cached with the keys).
+   */
+  async inputShareOpener(role: 2 | 3): Promise<InputShareOpener> {
+    const cache = await this.loadKeys();
+    let opener = cache.openers.get(role);
+    if (opener === undefined) {
+      opener = new InputShareOpener(cache.keys, role);
+      cache.openers.set(role, opener);
+    }
+    return opener;
   }
 
   /** The key pairs advertised at `hpke_config`, preferred first. */

@@ -11,7 +11,6 @@ import {
   leaderSelectedBatchId,
   MediaType,
   MediaTypeMessage,
-  openInputShare,
   pingPongHelperInit,
   ReportError,
   reportErrorName,
@@ -120,7 +119,7 @@ export async function handleAggregationJobInit(
 
   // Decrypt, validate and verify outside the transaction (CPU and async HPKE).
   const now = ctx.now();
-  const keys = await ctx.hpkeKeys();
+  const opener = await ctx.inputShareOpener(Role.helper);
   const prepared: Prepared[] = [];
   for (const vi of req.verifyInits) {
     const meta = vi.reportShare.reportMetadata;
@@ -132,15 +131,13 @@ export async function handleAggregationJobInit(
     }
     let plaintext;
     try {
-      plaintext = await openInputShare({
-        taskId: task.id,
-        taskConfiguration: task.config,
-        role: Role.helper,
-        keys,
-        reportMetadata: meta,
-        publicShare: vi.reportShare.publicShare,
-        encryptedInputShare: vi.reportShare.encryptedInputShare,
-      });
+      plaintext = opener.openInputShare(
+        task.id,
+        task.config,
+        meta,
+        vi.reportShare.publicShare,
+        vi.reportShare.encryptedInputShare,
+      );
     } catch (e) {
       // draft-ietf-ppm-dap-18 §4.5.3.3: undecryptable shares are hpke_decrypt_error.
       prepared.push({
