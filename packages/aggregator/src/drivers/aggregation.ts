@@ -9,7 +9,6 @@ import {
   inputShareReportError,
   leaderSelectedBatchIdExtension,
   MediaType,
-  openInputShare,
   pingPongLeaderContinued,
   pingPongLeaderInit,
   ReportError,
@@ -267,7 +266,7 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
 
   // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init.
   const now = ctx.now();
-  const keys = await ctx.hpkeKeys();
+  const opener = await ctx.inputShareOpener(Role.leader);
   const preps: LeaderPrep[] = [];
   for (const [i, ra] of ras.entries()) {
     const stored = reports[i];
@@ -284,15 +283,13 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
     }
     let plaintext;
     try {
-      plaintext = await openInputShare({
-        taskId: task.id,
-        taskConfiguration: task.config,
-        role: Role.leader,
-        keys,
-        reportMetadata: meta,
-        publicShare: report.publicShare,
-        encryptedInputShare: report.leaderEncryptedInputShare,
-      });
+      plaintext = opener.openInputShare(
+        task.id,
+        task.config,
+        meta,
+        report.publicShare,
+        report.leaderEncryptedInputShare,
+      );
     } catch (e) {
       preps.push({
         kind: 'rejected',
