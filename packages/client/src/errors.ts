@@ -41,11 +41,14 @@ export class UploadError extends ClientError {
   readonly status: number;
   /** DAP problem type URN from an `application/problem+json` body, when present. */
   readonly problemType: string | undefined;
+  /** DAP ReportError code when the Leader rejected the report itself (draft-ietf-ppm-dap-18 §4.1). */
+  readonly reportError: number | undefined;
 
-  constructor(message: string, status: number, problemType?: string) {
+  constructor(message: string, status: number, problemType?: string, reportError?: number) {
     super('UPLOAD', message);
     this.status = status;
     this.problemType = problemType;
+    this.reportError = reportError;
   }
 }
 

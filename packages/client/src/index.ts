@@ -66,7 +66,16 @@ export type {
   StoredImpression,
   StoredState,
 } from './store/types.js';
-export { DapClient, uploadReports } from './dap-client.js';
-export type { DapClientOptions, DapClientTask, ShardingVdaf } from './dap-client.js';
+export { DapClient } from './dap-client.js';
+export type {
+  DapClientOptions,
+  DapClientTask,
+  RejectedReport,
+  SendResult,
+  ShardingVdaf,
+} from './dap-client.js';
+export { uploadReports } from './dap/upload.js';
+export type { RetryPolicy, UploadOptions } from './dap/upload.js';
+export { fetchHpkeConfig } from './dap/hpke-config.js';
 export { runE2eCase } from './conformance.js';
 export type { E2eConfig, E2eResult } from './conformance.js';
