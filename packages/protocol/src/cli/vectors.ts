@@ -9,9 +9,9 @@ import { runVectorDir } from '../vdaf/testvec.js';
 const USAGE = `usage: pm-vectors [--backend both|wasm|ts] DIR
 
 Runs every *.json VDAF test vector in DIR (official draft-irtf-cfrg-vdaf-20 schema; the VDAF
-is named by the file name prefix, e.g. Prio3Histogram_0.json). Files of VDAFs this package does
-not implement (Poplar1, IDPF, XOF vectors, unknown names) are listed as SKIP and counted neither
-as passed nor as failed.`;
+is named by the file name prefix, e.g. Prio3Histogram_0.json; XofTurboShake128 files are checked
+too). Files of VDAFs this package does not implement (Poplar1, IDPF, XofFixedKeyAes128, unknown
+names) are listed as SKIP and counted neither as passed nor as failed.`;
 
 function main(argv: string[]): number {
   let parsed;

@@ -85,7 +85,8 @@ export function higherDegreeCircuit(backend: Backend): ValidCircuit<number | big
   };
 }
 
-const NON_PRIO3 = /^(Poplar1|Idpf|Xof)/;
+// The issue's scope: every official vector but Poplar1, the IDPF and XofFixedKeyAes128.
+const UNSUPPORTED = /^(Poplar1|Idpf|XofFixedKeyAes128)/;
 
 /** The VDAF type named by a vector file name (the part before the first underscore). */
 export function vdafTypeOf(fileName: string): string {
@@ -204,6 +205,32 @@ export function instanceFor(
 }
 
 /**
+ * Checks an XofTurboShake128 vector (draft-irtf-cfrg-vdaf-20 §6.2.1): derive_seed, and
+ * expand_into_vec for each `expanded_vec_<field>` key (field64 or field128) the file has.
+ *
+ * @returns the number of checks passed, or what differs.
+ */
+function runXofVector(v: Record<string, Json>, backend: Backend): number | string {
+  const [seed, dst, binder] = [hex(v.seed), hex(v.dst), hex(v.binder)];
+  if (toHex(backend.deriveSeed(seed, dst, binder)) !== v.derived_seed) {
+    return 'xof: derived seed differs';
+  }
+  let checked = 1;
+  const fields = { field64: backend.Field64, field128: backend.Field128 } as const;
+  for (const [name, field] of Object.entries(fields)) {
+    const want = v[`expanded_vec_${name}`];
+    if (want === undefined) continue;
+    const got = field.encode(
+      backend.expandIntoVec(field, seed, dst, binder, int(v.length, 'length')),
+    );
+    if (toHex(got) !== want) return `xof: expanded vector over ${field.name} differs`;
+    checked++;
+  }
+  if (checked === 1) return 'xof: no expanded_vec_field64 or expanded_vec_field128 to check';
+  return checked;
+}
+
+/**
  * The measurement as the variant's shard takes it: the JSON value itself (integers beyond 2^53
  * arrive as bigint), so that an invalid one is refused by shard with ParamError.
  */
@@ -237,13 +264,19 @@ export function runVectorFile(
 ): VectorFileResult {
   const type = vdafTypeOf(fileName);
   const failureCodes: string[] = [];
-  if (NON_PRIO3.test(type)) {
+  if (UNSUPPORTED.test(type)) {
     return { status: 'skipped', detail: `unsupported VDAF type ${type}`, failureCodes };
   }
   let step = 'parse';
   try {
     const v = parseJsonBig(text) as Record<string, Json>;
     const backend = resolveBackend(backendKind);
+    if (type === 'XofTurboShake128') {
+      step = 'xof';
+      const checked = runXofVector(v, backend);
+      if (typeof checked === 'string') return { status: 'failed', detail: checked, failureCodes };
+      return { status: 'passed', detail: `${checked} operations`, failureCodes };
+    }
     const vdaf = instanceFor(type, v, backend);
     if (vdaf === null)
       return { status: 'skipped', detail: `unsupported VDAF type ${type}`, failureCodes };

@@ -1,0 +1,1 @@
+# Stand-in for pycryptodomex (not installable here): just what the VDAF reference code imports.
