@@ -1,6 +1,6 @@
 // Prio3 end-to-end properties (fast-check): unshard(aggregate(verify(shard(m)))) is the true
-// aggregate for every variant and 2 to 5 shares; shard refuses invalid measurements with
-// ParamError; a tampered byte anywhere in a report is never accepted.
+// aggregate for every variant and 2 to 5 shares (and 255); shard refuses invalid measurements
+// with ParamError; a tampered byte anywhere in a report (each region named) is never accepted.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -277,6 +277,78 @@ describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend
       ),
       { numRuns: 400, seed: 42 },
     );
+  });
+
+  it('rejects a tampered measurement share, proof share, seed, blind or public share part', () => {
+    const variants: [AnyPrio3, unknown][] = [
+      [new Prio3Count(3, o) as AnyPrio3, 1],
+      [new Prio3Histogram(2, 7, 3, o) as AnyPrio3, 6],
+      [new Prio3L1BoundSum(3, 4, 20, 3, o) as AnyPrio3, [5, 0, 7, 8]],
+      [new Prio3SumVecWithMultiproof(2, 'Field64', 3, 3, 9, 2, o) as AnyPrio3, [9, 0, 4]],
+    ];
+    for (const [vdaf, m] of variants) {
+      const es = vdaf.field.encodedSize;
+      const measBytes = vdaf.flp.measLen * es;
+      const proofBytes = vdaf.flp.proofLen * vdaf.proofs * es;
+      // [which message (-1: public share), start, end] of every region of a report.
+      const regions: [number, number, number][] = [
+        [0, 0, measBytes],
+        [0, measBytes, measBytes + proofBytes],
+        [1, 0, 32],
+      ];
+      if (vdaf.usesJointRand) {
+        regions.push([0, measBytes + proofBytes, measBytes + proofBytes + 32], [1, 32, 64]);
+        for (let j = 0; j < vdaf.shares; j++) regions.push([-1, 32 * j, 32 * (j + 1)]);
+      }
+      for (const [which, start, end] of regions) {
+        for (let trial = 0; trial < 3; trial++) {
+          const key = randomBytes(32);
+          const nonce = randomBytes(16);
+          const r = encodedReport(vdaf, m, nonce);
+          const target = which < 0 ? r.publicShare : r.inputShares[which];
+          target[start + ((trial * 7919) % (end - start))] ^= 1 + trial;
+          let code = 'accepted';
+          try {
+            verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares);
+          } catch (e) {
+            code = (e as ProtocolError).code;
+          }
+          expect(['DECODE', 'VERIFY']).toContain(code);
+        }
+      }
+    }
+  });
+
+  it('works with the most shares the draft allows (255)', () => {
+    const run = (vdaf: AnyPrio3, ms: unknown[]) => {
+      const key = randomBytes(32);
+      const aggs: FieldVec[][] = Array.from({ length: vdaf.shares }, () => []);
+      for (const m of ms) {
+        const nonce = randomBytes(16);
+        const r = encodedReport(vdaf, m, nonce);
+        expect(r.inputShares.length).toBe(255);
+        verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares).forEach((x, j) =>
+          aggs[j].push(x),
+        );
+      }
+      return vdaf.unshard(
+        aggs.map((a) => vdaf.aggregate(a)),
+        ms.length,
+      );
+    };
+    expect(run(new Prio3Count(255, o) as AnyPrio3, [1, 0, 1])).toBe(2n);
+    expect(run(new Prio3Histogram(255, 5, 2, o) as AnyPrio3, [4, 0, 4])).toEqual([
+      1n,
+      0n,
+      0n,
+      0n,
+      2n,
+    ]);
+    expect(run(new Prio3L1BoundSum(255, 3, 7, 2, o) as AnyPrio3, [[1, 2, 4]])).toEqual([
+      1n,
+      2n,
+      4n,
+    ]);
   });
 
   it('handles maxima beyond 2^53 exactly (Sum near 2^62, SumVec near 2^100)', () => {
