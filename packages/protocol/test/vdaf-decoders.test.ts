@@ -1,5 +1,5 @@
-// Hostile input for every Prio3 decoder: random, truncated and extended bytes either decode to
-// a value that re-encodes to the same bytes, or raise DecodeError; nothing else.
+// Hostile input for every Prio3 decoder of every variant: random, truncated and extended bytes
+// either decode to a value that re-encodes to the same bytes, or raise DecodeError; nothing else.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,9 @@ import {
   Prio3Count,
   Prio3Histogram,
   Prio3L1BoundSum,
+  Prio3MultihotCountVec,
+  Prio3Sum,
+  Prio3SumVec,
   Prio3SumVecWithMultiproof,
   type Prio3,
 } from '../src/index.js';
@@ -20,6 +23,13 @@ const CTX = new Uint8Array(0);
 const instances: [string, AnyPrio3, unknown][] = [
   ['Prio3Count(2)', new Prio3Count(2, o) as AnyPrio3, 1],
   ['Prio3Histogram(3, 7, 3)', new Prio3Histogram(3, 7, 3, o) as AnyPrio3, 4],
+  ['Prio3Sum(2, 1000)', new Prio3Sum(2, 1000, o) as AnyPrio3, 999],
+  ['Prio3SumVec(2, 3, 5, 2)', new Prio3SumVec(2, 3, 5, 2, o) as AnyPrio3, [5, 0, 3]],
+  [
+    'Prio3MultihotCountVec(2, 5, 2, 2)',
+    new Prio3MultihotCountVec(2, 5, 2, 2, o) as AnyPrio3,
+    [true, false, false, true, false],
+  ],
   ['Prio3L1BoundSum(2, 3, 10, 2)', new Prio3L1BoundSum(2, 3, 10, 2, o) as AnyPrio3, [1, 2, 3]],
   [
     'Prio3SumVecWithMultiproof(2, Field64, 2, 3, 7, 2)',

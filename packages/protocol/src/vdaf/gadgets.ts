@@ -163,10 +163,8 @@ export class ParallelSum implements Gadget {
       // Sum of x[2i] * x[2i+1]: one inner product of the even and odd inputs.
       const even = field.zeros(this.count);
       const odd = field.zeros(this.count);
-      for (let i = 0; i < this.count; i++) {
-        field.set(even, i, field.get(inp, 2 * i));
-        field.set(odd, i, field.get(inp, 2 * i + 1));
-      }
+      copyStrided(field, inp, 0, 2, even, 0, 1, this.count);
+      copyStrided(field, inp, 1, 2, odd, 0, 1, this.count);
       return field.innerProduct(even, odd);
     }
     let out = 0n;
