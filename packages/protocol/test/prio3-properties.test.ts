@@ -196,6 +196,23 @@ function encodedReport(vdaf: AnyPrio3, m: unknown, nonce: Uint8Array) {
   };
 }
 
+/** shard, verification by every aggregator, aggregate and unshard, over encoded messages. */
+function collect(vdaf: AnyPrio3, ms: readonly unknown[]): unknown {
+  const key = randomBytes(32);
+  const aggs: FieldVec[][] = Array.from({ length: vdaf.shares }, () => []);
+  for (const m of ms) {
+    const nonce = randomBytes(16);
+    const r = encodedReport(vdaf, m, nonce);
+    verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares).forEach((o, j) =>
+      aggs[j].push(vdaf.decodeOutShare(vdaf.encodeOutShare(o))),
+    );
+  }
+  const aggShares = aggs.map((outs) =>
+    vdaf.decodeAggShare(vdaf.encodeAggShare(vdaf.aggregate(outs))),
+  );
+  return vdaf.unshard(aggShares, ms.length);
+}
+
 describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend) => {
   const cases = casesFor(backend);
   const o = { backend };
@@ -211,20 +228,7 @@ describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend
           fc.tuple(fc.constant(c), fc.array(c.meas, { minLength: 1, maxLength: 3 })),
         ),
         ([c, ms]) => {
-          const { vdaf } = c;
-          const key = randomBytes(32);
-          const aggs: FieldVec[][] = Array.from({ length: vdaf.shares }, () => []);
-          for (const m of ms) {
-            const nonce = randomBytes(16);
-            const r = encodedReport(vdaf, m, nonce);
-            verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares).forEach((o, j) =>
-              aggs[j].push(vdaf.decodeOutShare(vdaf.encodeOutShare(o))),
-            );
-          }
-          const aggShares = aggs.map((outs) =>
-            vdaf.decodeAggShare(vdaf.encodeAggShare(vdaf.aggregate(outs))),
-          );
-          expect(vdaf.unshard(aggShares, ms.length)).toEqual(c.truth(ms));
+          expect(collect(c.vdaf, ms)).toEqual(c.truth(ms));
         },
       ),
       { numRuns: 150, seed: 20261203 },
@@ -320,31 +324,15 @@ describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend
   });
 
   it('works with the most shares the draft allows (255)', () => {
-    const run = (vdaf: AnyPrio3, ms: unknown[]) => {
-      const key = randomBytes(32);
-      const aggs: FieldVec[][] = Array.from({ length: vdaf.shares }, () => []);
-      for (const m of ms) {
-        const nonce = randomBytes(16);
-        const r = encodedReport(vdaf, m, nonce);
-        expect(r.inputShares.length).toBe(255);
-        verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares).forEach((x, j) =>
-          aggs[j].push(x),
-        );
-      }
-      return vdaf.unshard(
-        aggs.map((a) => vdaf.aggregate(a)),
-        ms.length,
-      );
-    };
-    expect(run(new Prio3Count(255, o) as AnyPrio3, [1, 0, 1])).toBe(2n);
-    expect(run(new Prio3Histogram(255, 5, 2, o) as AnyPrio3, [4, 0, 4])).toEqual([
+    expect(collect(new Prio3Count(255, o) as AnyPrio3, [1, 0, 1])).toBe(2n);
+    expect(collect(new Prio3Histogram(255, 5, 2, o) as AnyPrio3, [4, 0, 4])).toEqual([
       1n,
       0n,
       0n,
       0n,
       2n,
     ]);
-    expect(run(new Prio3L1BoundSum(255, 3, 7, 2, o) as AnyPrio3, [[1, 2, 4]])).toEqual([
+    expect(collect(new Prio3L1BoundSum(255, 3, 7, 2, o) as AnyPrio3, [[1, 2, 4]])).toEqual([
       1n,
       2n,
       4n,
@@ -352,26 +340,11 @@ describe.each(['ts', 'wasm'] as const)('Prio3 properties (%s backend)', (backend
   });
 
   it('handles maxima beyond 2^53 exactly (Sum near 2^62, SumVec near 2^100)', () => {
-    const run = (vdaf: AnyPrio3, ms: unknown[]) => {
-      const key = randomBytes(32);
-      const aggs: FieldVec[][] = Array.from({ length: vdaf.shares }, () => []);
-      for (const m of ms) {
-        const nonce = randomBytes(16);
-        const r = encodedReport(vdaf, m, nonce);
-        verifyAll(vdaf, key, nonce, r.publicShare, r.inputShares).forEach((x, j) =>
-          aggs[j].push(x),
-        );
-      }
-      return vdaf.unshard(
-        aggs.map((a) => vdaf.aggregate(a)),
-        ms.length,
-      );
-    };
     const max = (1n << 62n) + 12345n;
-    expect(run(new Prio3Sum(2, max, o) as AnyPrio3, [max, max - 1n, 0n])).toBe(2n * max - 1n);
+    expect(collect(new Prio3Sum(2, max, o) as AnyPrio3, [max, max - 1n, 0n])).toBe(2n * max - 1n);
     const big = (1n << 100n) - 3n;
     expect(
-      run(new Prio3SumVec(3, 2, big, 50, o) as AnyPrio3, [
+      collect(new Prio3SumVec(3, 2, big, 50, o) as AnyPrio3, [
         [big, 7n],
         [1n, big],
       ]),

@@ -27,6 +27,27 @@ function rejected(e: unknown): PingPongState {
   throw e;
 }
 
+/** verify_init on the encoded public share and input share of aggregator `aggId`. */
+function initFromBytes(
+  vdaf: AnyPrio3,
+  verifyKey: Uint8Array,
+  ctx: Uint8Array,
+  aggId: number,
+  nonce: Uint8Array,
+  publicShare: Uint8Array,
+  inputShare: Uint8Array,
+): ReturnType<AnyPrio3['verifyInit']> {
+  const ps = vdaf.decodePublicShare(publicShare);
+  return vdaf.verifyInit(
+    verifyKey,
+    ctx,
+    aggId,
+    nonce,
+    ps,
+    vdaf.decodeInputShare(aggId, inputShare),
+  );
+}
+
 /** Combines both verifier shares, finishes this side and builds the outbound message. */
 function transition(
   vdaf: AnyPrio3,
@@ -67,19 +88,12 @@ export function pingPongLeaderInit(
 ): PingPongState {
   checkTwoShares(vdaf);
   try {
-    const { state, verifierShare } = vdaf.verifyInit(
-      verifyKey,
-      ctx,
-      0,
-      nonce,
-      vdaf.decodePublicShare(publicShare),
-      vdaf.decodeInputShare(0, inputShare),
-    );
+    const init = initFromBytes(vdaf, verifyKey, ctx, 0, nonce, publicShare, inputShare);
     const outbound = encodePingPongMessage({
       type: 'initialize',
-      verifierShare: vdaf.encodeVerifierShare(verifierShare),
+      verifierShare: vdaf.encodeVerifierShare(init.verifierShare),
     });
-    return { kind: 'continued', verifyState: state, round: 0, outbound };
+    return { kind: 'continued', verifyState: init.state, round: 0, outbound };
   } catch (e) {
     return rejected(e);
   }
@@ -102,18 +116,11 @@ export function pingPongHelperInit(
 ): PingPongState {
   checkTwoShares(vdaf);
   try {
-    const { state, verifierShare } = vdaf.verifyInit(
-      verifyKey,
-      ctx,
-      1,
-      nonce,
-      vdaf.decodePublicShare(publicShare),
-      vdaf.decodeInputShare(1, inputShare),
-    );
+    const init = initFromBytes(vdaf, verifyKey, ctx, 1, nonce, publicShare, inputShare);
     const msg = decodePingPongMessage(inbound);
     if (msg.type !== 'initialize') throw new VerifyError('message: expected type initialize');
     const leaderShare = vdaf.decodeVerifierShare(msg.verifierShare);
-    return transition(vdaf, ctx, [leaderShare, verifierShare], state);
+    return transition(vdaf, ctx, [leaderShare, init.verifierShare], init.state);
   } catch (e) {
     return rejected(e);
   }
