@@ -3,11 +3,9 @@
 import type { Field } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
 import type { ValidCircuit } from '../flp.js';
-import { Mul, ParallelSum } from '../gadgets.js';
 import { checkInt } from '../internal/vec.js';
-import { chunkCalls, rangeCheckWires } from './parallel-range.js';
+import { MAX_VECTOR_LENGTH, measArray, rangeChecked } from './parallel-range.js';
 import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './range.js';
-import { MAX_VECTOR_LENGTH } from './vector.js';
 
 /**
  * The L1BoundSum circuit: `length` integers in [0, maxValue] whose sum is at most maxValue.
@@ -28,27 +26,17 @@ export function l1BoundSumCircuit(
   chunkLength: number,
 ): ValidCircuit<readonly (number | bigint)[], bigint[]> {
   checkInt('length', length, 1, MAX_VECTOR_LENGTH);
-  checkInt('chunkLength', chunkLength, 1, MAX_VECTOR_LENGTH);
   if (maxValue < 1n || maxValue >= field.modulus) {
     throw new ParamError(`maxValue: expected an integer in [1, p), received ${maxValue}`);
   }
   const bits = bitLength(maxValue);
   const measLen = checkInt('(length + 1) * bits', (length + 1) * bits, 1, MAX_VECTOR_LENGTH);
-  const calls = chunkCalls(measLen, chunkLength);
   return {
-    field,
-    gadgets: [new ParallelSum(new Mul(), chunkLength)],
-    gadgetCalls: [calls],
-    measLen,
-    jointRandLen: calls,
+    ...rangeChecked(field, measLen, chunkLength),
     evalOutputLen: 2,
     outputLen: length,
     encode(m) {
-      if (!Array.isArray(m)) throw new ParamError('measurement: expected an array');
-      if (m.length !== length) {
-        throw new ParamError(`measurement: expected ${length} elements, received ${m.length}`);
-      }
-      const values = m.map((x) => measInt('measurement', x, maxValue));
+      const values = measArray(m, length).map((x) => measInt('measurement', x, maxValue));
       let norm = 0n;
       for (const v of values) norm += v;
       // draft-ietf-ppm-l1-bound-sum-02 §3.2: the norm is encoded with the same bound.
@@ -59,9 +47,6 @@ export function l1BoundSumCircuit(
     },
     truncate: (meas) => decodeRangeChecked(field, meas, 0, length, maxValue),
     decode: (out) => field.toBigInts(out),
-    wireInputs: (meas, jointRand, numShares) => [
-      rangeCheckWires(field, meas, jointRand, chunkLength, numShares),
-    ],
     evalOutputs(meas, _jr, _n, g) {
       // draft-ietf-ppm-l1-bound-sum-02 §3.3: observed weight minus claimed weight.
       const observed = field.sum(decodeRangeChecked(field, meas, 0, length, maxValue));

@@ -1,9 +1,12 @@
 // The randomised bit check shared by SumVec, Histogram, MultihotCountVec and L1BoundSum
 // (draft-irtf-cfrg-vdaf-20 §7.4.3): ParallelSum(Mul, chunk_length) over chunks of the
-// measurement, the j-th pair of a chunk being (r^(j+1) * x, x - 1/num_shares).
+// measurement, the j-th pair of a chunk being (r^(j+1) * x, x - 1/num_shares); and the parts
+// those circuits share (gadget, lengths, measurement array check).
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
+import { ParamError } from '../../errors.js';
+import { Mul, ParallelSum } from '../gadgets.js';
 import { invInt } from '../internal/cache.js';
-import { resize, tile, transpose } from '../internal/vec.js';
+import { checkInt, resize, tile, transpose } from '../internal/vec.js';
 
 /** Number of ParallelSum calls that cover `len` elements in chunks of `chunkLength`. */
 export function chunkCalls(len: number, chunkLength: number): number {
@@ -58,4 +61,41 @@ export function rangeCheckWires(
     out.set(ys.subarray(j * rowLen, (j + 1) * rowLen), (2 * j + 1) * rowLen);
   }
   return out;
+}
+
+/** Largest vector length accepted (keeps every size a safe integer and a sane allocation). */
+export const MAX_VECTOR_LENGTH = 1 << 24;
+
+/**
+ * A vector measurement, checked: an array of `length` entries (the caller checks the entries).
+ *
+ * @throws {ParamError} when `m` is not an array of that length.
+ */
+export function measArray(m: unknown, length: number): readonly unknown[] {
+  if (!Array.isArray(m)) throw new ParamError('measurement: expected an array');
+  if (m.length !== length) {
+    throw new ParamError(`measurement: expected ${length} elements, received ${m.length}`);
+  }
+  return m;
+}
+
+/**
+ * The parts every ParallelSum(Mul) range-checked circuit shares: field, gadget, call count,
+ * measurement and joint randomness lengths, and the wire inputs.
+ *
+ * @throws {ParamError} when chunkLength is out of range.
+ */
+export function rangeChecked(field: Field, measLen: number, chunkLength: number) {
+  checkInt('chunkLength', chunkLength, 1, MAX_VECTOR_LENGTH);
+  const calls = chunkCalls(measLen, chunkLength);
+  return {
+    field,
+    gadgets: [new ParallelSum(new Mul(), chunkLength)],
+    gadgetCalls: [calls],
+    measLen,
+    jointRandLen: calls,
+    wireInputs: (meas: FieldVec, jointRand: FieldVec, numShares: number) => [
+      rangeCheckWires(field, meas, jointRand, chunkLength, numShares),
+    ],
+  };
 }

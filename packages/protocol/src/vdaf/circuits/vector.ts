@@ -3,38 +3,10 @@
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
 import type { ValidCircuit } from '../flp.js';
-import { Mul, ParallelSum } from '../gadgets.js';
 import { invInt } from '../internal/cache.js';
 import { checkInt } from '../internal/vec.js';
-import { chunkCalls, rangeCheckWires } from './parallel-range.js';
+import { MAX_VECTOR_LENGTH, measArray, rangeChecked } from './parallel-range.js';
 import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './range.js';
-
-/** Largest vector length accepted (keeps every size a safe integer and a sane allocation). */
-export const MAX_VECTOR_LENGTH = 1 << 24;
-
-function measArray(m: unknown, length: number): readonly unknown[] {
-  if (!Array.isArray(m)) throw new ParamError('measurement: expected an array');
-  if (m.length !== length) {
-    throw new ParamError(`measurement: expected ${length} elements, received ${m.length}`);
-  }
-  return m;
-}
-
-/** Shared shape of the ParallelSum range-checked circuits. */
-function rangeChecked(field: Field, measLen: number, chunkLength: number) {
-  checkInt('chunkLength', chunkLength, 1, MAX_VECTOR_LENGTH);
-  const calls = chunkCalls(measLen, chunkLength);
-  return {
-    field,
-    gadgets: [new ParallelSum(new Mul(), chunkLength)],
-    gadgetCalls: [calls],
-    measLen,
-    jointRandLen: calls,
-    wireInputs: (meas: FieldVec, jointRand: FieldVec, numShares: number) => [
-      rangeCheckWires(field, meas, jointRand, chunkLength, numShares),
-    ],
-  };
-}
 
 /** Elements [0, n) of a vector as integers. */
 function decodeInts(field: Field, out: FieldVec): bigint[] {
