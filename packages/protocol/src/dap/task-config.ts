@@ -76,20 +76,19 @@ export const taskConfigurationCodec: Codec<TaskConfiguration> = {
   },
 };
 
-/** Parameters of {@link makeTaskConfiguration}; the VDAF is given as a typed configuration. */
-export interface TaskConfigurationParams {
-  /** Distinguishes otherwise identical tasks; 1..255 bytes. */
-  taskInfo: Uint8Array;
-  /** The Leader's base API URL, exactly as agreed. */
-  leaderAggregatorEndpoint: string;
-  /** The Helper's base API URL, exactly as agreed. */
-  helperAggregatorEndpoint: string;
-  /** Seconds per time unit; positive. */
-  timePrecision: bigint;
-  /** Smallest number of reports in a collected batch. */
-  minBatchSize: bigint;
-  /** `BatchMode` codepoint. */
-  batchMode: number;
+/**
+ * Parameters of {@link makeTaskConfiguration}: the scalar fields of `TaskConfiguration` as they
+ * go on the wire, with the VDAF given as a typed configuration.
+ */
+export interface TaskConfigurationParams extends Pick<
+  TaskConfiguration,
+  | 'taskInfo'
+  | 'leaderAggregatorEndpoint'
+  | 'helperAggregatorEndpoint'
+  | 'timePrecision'
+  | 'minBatchSize'
+  | 'batchMode'
+> {
   /** The VDAF and its parameters. */
   vdaf: VdafConfig;
   /** Task interval, in `time_precision` units; adds the `task_interval` extension. */
