@@ -6,15 +6,22 @@ import { fileURLToPath } from 'node:url';
 import type { RunResult } from './figures.js';
 import { describeMachine } from './machine.js';
 import { BenchError, envArgs, parseOptions, USAGE, type BenchOptions } from './options.js';
+import { runMemoryCases, type QueuedMemoryCase } from './memory-run.js';
 import { loadSuite, readRegistry } from './registry.js';
 import { renderMarkdown, type ChartLink } from './report.js';
 import { chooseTiming, progressBar, runCases, silentProgress, type QueuedCase } from './run.js';
 import { prio3Charts, renderChart } from './svg.js';
-import type { Suite } from './suite.js';
+import type { Suite, SuiteOptions } from './suite.js';
 import { renderTables } from './table.js';
 
 const registryUrl = new URL('./suites.json', import.meta.url);
 const defaultOut = fileURLToPath(new URL('../results/', import.meta.url));
+const childScript = fileURLToPath(new URL('./memory-child.js', import.meta.url));
+/** A memory case whose child takes longer than this is killed and reported as failed. */
+const CHILD_TIMEOUT_MS = 300_000;
+
+/** The URL each loaded suite was imported from, for the memory child processes. */
+const suiteModules = new Map<Suite, string>();
 
 /** Loads every registered suite, or the named ones; a suite that fails to load is reported. */
 async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
@@ -25,7 +32,9 @@ async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
   const suites: Suite[] = [];
   for (const entry of registry.suites) {
     try {
-      suites.push(await loadSuite(entry, registryUrl));
+      const suite = await loadSuite(entry, registryUrl);
+      suiteModules.set(suite, new URL(entry.module, registryUrl).href);
+      suites.push(suite);
     } catch (e) {
       if (opts.suites === undefined || opts.suites.includes(entry.file)) {
         console.error(`bench: ${(e as Error).message}`);
@@ -44,15 +53,36 @@ async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
   return opts.suites.map((n) => known.get(n)!);
 }
 
+function suiteOptions(opts: BenchOptions): SuiteOptions {
+  return { quick: opts.quick, ...(opts.sizes ? { sizes: opts.sizes } : {}) };
+}
+
 /** Asks each suite for its cases; a suite whose setup throws is reported and skipped. */
 async function collectCases(suites: readonly Suite[], opts: BenchOptions): Promise<QueuedCase[]> {
   const queued: QueuedCase[] = [];
   for (const suite of suites) {
     try {
-      const cases = await suite.cases({ quick: opts.quick, sizes: opts.sizes });
+      const cases = await suite.cases(suiteOptions(opts));
       for (const c of cases) queued.push({ suite: suite.name, case: c });
     } catch (e) {
       console.error(`bench: suite ${suite.name}: setup failed: ${(e as Error).message}`);
+    }
+  }
+  return queued;
+}
+
+/** Lists the memory cases of the suites that have some; a suite whose listing throws is skipped. */
+function collectMemoryCases(suites: readonly Suite[], opts: BenchOptions): QueuedMemoryCase[] {
+  const queued: QueuedMemoryCase[] = [];
+  for (const suite of suites) {
+    if (suite.memory === undefined) continue;
+    try {
+      const module = suiteModules.get(suite)!;
+      for (const [index, c] of suite.memory(suiteOptions(opts)).entries()) {
+        queued.push({ suite: suite.name, module, index, case: c });
+      }
+    } catch (e) {
+      console.error(`bench: suite ${suite.name}: memory cases failed: ${(e as Error).message}`);
     }
   }
   return queued;
@@ -108,6 +138,11 @@ async function main(argv: string[]): Promise<number> {
   const timing = chooseTiming(opts.quick, cases.length, opts.maxTime);
   const progress = opts.jsonOnly ? silentProgress : progressBar();
   const figures = await runCases(cases, timing, progress);
+  const memory = await runMemoryCases(
+    collectMemoryCases(suites, opts),
+    { script: childScript, options: suiteOptions(opts), timeoutMs: CHILD_TIMEOUT_MS },
+    progress,
+  );
   const result: RunResult = {
     date: started.toISOString(),
     machine: describeMachine(),
@@ -118,19 +153,22 @@ async function main(argv: string[]): Promise<number> {
       maxTime: timing.maxTime,
     },
     figures,
+    ...(memory.length > 0 ? { memory } : {}),
     elapsed: Math.round((Date.now() - started.getTime()) / 100) / 10,
   };
 
   if (!opts.jsonOnly) {
-    console.log(figures.length > 0 ? renderTables(figures) : 'bench: no cases to run');
+    const any = figures.length + memory.length > 0;
+    console.log(any ? renderTables(figures, memory) : 'bench: no cases to run');
   }
   const written = writeResults(result, opts, started);
   const shown = written.filter((p) => !p.endsWith('latest.json') && !p.endsWith('latest.md'));
   console.log(
-    `\nbench: ${figures.length} cases in ${result.elapsed} s; wrote ` +
+    `\nbench: ${figures.length} timed and ${memory.length} memory cases in ${result.elapsed} s; ` +
+      'wrote ' +
       shown.map((p) => relative(process.cwd(), p)).join(', '),
   );
-  const failed = figures.filter((f) => f.error !== undefined).length;
+  const failed = [...figures, ...memory].filter((f) => f.error !== undefined).length;
   if (failed > 0) console.error(`bench: ${failed} case(s) failed; see the error column`);
   return failed > 0 ? 1 : 0;
 }

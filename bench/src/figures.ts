@@ -27,6 +27,40 @@ export interface Figure {
   elapsed?: number;
 }
 
+/** What one operation costs in memory, measured in a fresh child process (src/memory.ts). */
+export interface MemoryFigure {
+  name: string;
+  group: string;
+  suite: string;
+  backend: BenchBackend;
+  params: Record<string, number | string>;
+  /** Resident set size in bytes after setup, the warm-up run and a full GC. */
+  rssBase: number;
+  /** Peak resident set size in bytes while the operation ran (the process high-water mark). */
+  rssPeak: number;
+  /**
+   * True when `rssPeak` is the peak of the operation alone (Linux: the high-water mark is
+   * reset just before it); false when it is the peak of the whole process so far.
+   */
+  rssExact: boolean;
+  /** V8 heap in use in bytes after setup, the warm-up run and a full GC. */
+  heapBase: number;
+  /** Peak V8 heap in use during the operation, above `heapBase`, in bytes. */
+  heapPeak: number;
+  /** Bytes allocated on the V8 heap during the operation (collected or not). */
+  heapAllocated: number;
+  /** Peak memory held outside the heap by ArrayBuffers and the like, above its base, bytes. */
+  externalPeak: number;
+  /** Garbage collections during the operation. */
+  gcs: number;
+  /** Wall-clock seconds of the measured run of the operation. */
+  seconds: number;
+  /** Why the case could not be measured; the figures are then zero. */
+  error?: string;
+  /** Wall-clock seconds of the whole child process. */
+  elapsed?: number;
+}
+
 /** The machine a run was measured on. */
 export interface Machine {
   cpu: string;
@@ -47,6 +81,8 @@ export interface RunResult {
   /** Wall-clock seconds the run took, suite setup included. */
   elapsed: number;
   figures: Figure[];
+  /** Memory figures, one per memory case; absent or empty when no memory case ran. */
+  memory?: MemoryFigure[];
 }
 
 /** The cases of one operation at one parameter set, by backend. */

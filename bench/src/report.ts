@@ -3,7 +3,7 @@
 import { backendOrder, formatParams, groupRows, rowRatios, type RunResult } from './figures.js';
 import type { BenchBackend } from './suite.js';
 import { formatGiB, formatHz, formatRatio, formatThroughput, formatTime } from './format.js';
-import { FIGURE_HEADERS, figureCells } from './table.js';
+import { FIGURE_HEADERS, figureCells, MEMORY_HEADERS, memoryCells } from './table.js';
 
 /** A chart written next to the report. */
 export interface ChartLink {
@@ -121,6 +121,21 @@ export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] =
     if (ratios !== '') out.push(ratios, '');
     const right = new Set([3, 4, 5, 6, 7, 8]);
     out.push(markdownTable(FIGURE_HEADERS, figureCells(figures), right));
+  }
+
+  const memory = result.memory ?? [];
+  if (memory.length > 0) {
+    out.push('', '## memory', '');
+    out.push(
+      'Each row is one fresh node process (`--expose-gc`): setup, one untimed run of the ' +
+        'operation, a full GC, then the measured run. Heap peak and external peak are above ' +
+        'the level after that GC; heap allocated counts garbage too; RSS peak is the ' +
+        "process's resident high-water mark during the measured run and RSS added is that " +
+        'peak minus the resident size before it.',
+      '',
+    );
+    const right = new Set(MEMORY_HEADERS.map((_, i) => i).filter((i) => i >= 3));
+    out.push(markdownTable(MEMORY_HEADERS, memoryCells(memory), right));
   }
 
   if (charts.length > 0) {

@@ -19,10 +19,30 @@ export interface BenchCase {
   unit?: string;
   /** Size in bytes of what the operation produces (e.g. a report), for the report tables. */
   bytes?: number;
-  /** One operation. A promise-returning function is timed as a deferred benchmark. */
-  fn: () => void | Promise<void>;
+  /**
+   * One operation; what it returns is ignored. With `async`, it returns a promise and is timed
+   * as a deferred benchmark.
+   */
+  fn: () => unknown;
   /** True when `fn` returns a promise. */
   async?: boolean;
+}
+
+/**
+ * One operation whose memory use is measured, each in a fresh child process (src/memory.ts):
+ * `setup` runs first, then the operation once untimed, then once measured.
+ */
+export interface MemoryCase {
+  /** Operation name, e.g. "Prio3Histogram shard". */
+  name: string;
+  group: string;
+  backend: BenchBackend;
+  params?: Record<string, number | string>;
+  /**
+   * Builds the operation in the child process: setup work (keys, reports, stores) happens here
+   * and is part of the baseline, not of the figure.
+   */
+  setup(): (() => unknown) | Promise<() => unknown>;
 }
 
 /** Options passed to every suite. */
@@ -40,4 +60,10 @@ export interface Suite {
   description: string;
   /** The cases to measure; setup work happens here, outside the timed functions. */
   cases(options: SuiteOptions): BenchCase[] | Promise<BenchCase[]>;
+  /**
+   * Operations whose memory use is measured. Called in the runner to list them and again in
+   * each child process, with the same options, so it must return the same list in the same
+   * order, and do no heavy work itself (that belongs in each case's `setup`).
+   */
+  memory?(options: SuiteOptions): MemoryCase[];
 }

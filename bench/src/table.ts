@@ -1,6 +1,13 @@
 // Plain-text tables for the terminal: one table per group with every figure, and the wasm/ts
 // and wasm/peer ratios on the WASM row of each operation.
-import { backendOrder, formatParams, groupRows, rowRatios, type Figure } from './figures.js';
+import {
+  backendOrder,
+  formatParams,
+  groupRows,
+  rowRatios,
+  type Figure,
+  type MemoryFigure,
+} from './figures.js';
 import {
   formatBytes,
   formatHz,
@@ -24,8 +31,67 @@ export const FIGURE_HEADERS = [
   'ratio',
 ] as const;
 
+/** The column headers of a memory table, in order. */
+export const MEMORY_HEADERS = [
+  'name',
+  'params',
+  'backend',
+  'heap peak',
+  'heap allocated',
+  'external peak',
+  'RSS base',
+  'RSS peak',
+  'RSS added',
+  'GCs',
+  'time',
+] as const;
+
 /** Columns whose numbers are right-aligned. */
-const RIGHT = new Set(['ops/s', 'mean', '±rme', 'samples', 'throughput', 'bytes']);
+const RIGHT = new Set([
+  'ops/s',
+  'mean',
+  '±rme',
+  'samples',
+  'throughput',
+  'bytes',
+  ...MEMORY_HEADERS.slice(3),
+]);
+
+/**
+ * The cells of memory figures, one row per figure, the backends of an operation together
+ * (WASM first). A peak RSS that covers the whole process rather than the operation alone
+ * (where the high-water mark cannot be reset) is marked "(process)" and adds nothing.
+ *
+ * @param figures - memory figures.
+ * @returns rows of cells in `MEMORY_HEADERS` order.
+ */
+export function memoryCells(figures: readonly MemoryFigure[]): string[][] {
+  const order = new Map<string, number>();
+  for (const f of figures) {
+    const key = `${f.group}\u0000${f.name}\u0000${formatParams(f.params)}`;
+    if (!order.has(key)) order.set(key, order.size);
+  }
+  const rank = (f: MemoryFigure): number =>
+    order.get(`${f.group}\u0000${f.name}\u0000${formatParams(f.params)}`)!;
+  const sorted = [...figures].sort(
+    (a, b) => rank(a) - rank(b) || backendOrder(a.backend, b.backend),
+  );
+  return sorted.map((f) => {
+    const head = [f.name, formatParams(f.params), f.backend];
+    if (f.error !== undefined) return [...head, 'error', f.error, '', '', '', '', '', ''];
+    return [
+      ...head,
+      formatBytes(f.heapPeak),
+      formatBytes(f.heapAllocated),
+      formatBytes(f.externalPeak),
+      formatBytes(f.rssBase),
+      `${formatBytes(f.rssPeak)}${f.rssExact ? '' : ' (process)'}`,
+      f.rssExact ? formatBytes(f.rssPeak - f.rssBase) : '',
+      String(f.gcs),
+      formatTime(f.seconds),
+    ];
+  });
+}
 
 /**
  * The cells of every figure of one group, one row per backend, WASM first within an operation;
@@ -95,12 +161,16 @@ export function layoutTable(
 }
 
 /**
- * The terminal report: a titled table per group.
+ * The terminal report: a titled table per group, then the memory table.
  *
- * @param figures - every figure of a run.
+ * @param figures - every timing figure of a run.
+ * @param memory - every memory figure of the run, possibly none.
  * @returns the text to print.
  */
-export function renderTables(figures: readonly Figure[]): string {
+export function renderTables(
+  figures: readonly Figure[],
+  memory: readonly MemoryFigure[] = [],
+): string {
   const byGroup = new Map<string, Figure[]>();
   for (const f of figures) {
     const list = byGroup.get(f.group) ?? [];
@@ -110,6 +180,11 @@ export function renderTables(figures: readonly Figure[]): string {
   const parts: string[] = [];
   for (const [group, list] of byGroup) {
     parts.push(`${group}\n${layoutTable(FIGURE_HEADERS, figureCells(list))}`);
+  }
+  if (memory.length > 0) {
+    parts.push(
+      `memory (one fresh process per row)\n${layoutTable(MEMORY_HEADERS, memoryCells(memory))}`,
+    );
   }
   return parts.join('\n\n');
 }
