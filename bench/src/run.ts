@@ -19,11 +19,20 @@ export interface Timing {
   minSamples: number;
   /** Shortest timed cycle in seconds (benchmark.js `minTime`); undefined: its default, 0.05 s. */
   minTime?: number;
+  /** Pause between cycles in seconds (benchmark.js `delay`); undefined: its default, 5 ms. */
+  delay?: number;
 }
+
+/** Seconds of timing shared by the cases of a quick run. */
+export const QUICK_BUDGET = 20;
+/** Longest timing of one case in a quick run, in seconds. */
+export const QUICK_MAX_TIME = 0.15;
 
 /**
  * The timing of a run: `maxTime` as asked, else 1 s per case, or in quick mode a share of a
- * 30-second budget across the cases, between 0.02 s and 0.25 s.
+ * 20-second budget across the cases, between 0.02 s and 0.15 s. benchmark.js stops a case at
+ * the first cycle past `maxTime` once it has `minSamples`, so a case takes about twice its
+ * `maxTime` (more for an operation slower than `maxTime / minSamples`).
  *
  * @param quick - quick mode.
  * @param caseCount - number of cases to time.
@@ -32,12 +41,19 @@ export interface Timing {
  */
 export function chooseTiming(quick: boolean, caseCount: number, maxTime?: number): Timing {
   // Quick mode: 20 ms cycles (the timer is nanosecond-grained), so that a case costs about its
-  // share of the budget rather than benchmark.js's 0.05 s cycles times its minimum samples.
+  // share of the budget rather than benchmark.js's 0.05 s cycles times its minimum samples,
+  // and no pause between cycles (benchmark.js waits 5 ms by default).
   const minTime = quick ? 0.02 : undefined;
-  if (maxTime !== undefined) return { maxTime, minSamples: quick ? 3 : 5, minTime };
+  const delay = quick ? 0 : undefined;
+  if (maxTime !== undefined) return { maxTime, minSamples: quick ? 3 : 5, minTime, delay };
   if (!quick) return { maxTime: 1, minSamples: 5 };
-  const share = 30 / Math.max(1, caseCount);
-  return { maxTime: Math.min(0.25, Math.max(0.02, share)), minSamples: 3, minTime };
+  const share = QUICK_BUDGET / Math.max(1, caseCount);
+  return {
+    maxTime: Math.min(QUICK_MAX_TIME, Math.max(0.02, share)),
+    minSamples: 3,
+    minTime,
+    delay,
+  };
 }
 
 function errorText(e: unknown): string {
@@ -83,6 +99,7 @@ export function timeCase(q: QueuedCase, timing: Timing): Promise<Figure> {
     maxTime: timing.maxTime,
     minSamples: timing.minSamples,
     ...(timing.minTime !== undefined ? { minTime: timing.minTime } : {}),
+    ...(timing.delay !== undefined ? { delay: timing.delay } : {}),
   };
   let bench: Benchmark;
   if (c.async === true) {

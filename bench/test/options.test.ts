@@ -58,14 +58,25 @@ describe('parseOptions', () => {
 describe('chooseTiming', () => {
   it('uses 1 s per case in a full run and the asked time when given', () => {
     expect(chooseTiming(false, 500)).toEqual({ maxTime: 1, minSamples: 5 });
-    expect(chooseTiming(true, 10, 2)).toEqual({ maxTime: 2, minSamples: 3, minTime: 0.02 });
-    expect(chooseTiming(false, 10, 2)).toEqual({ maxTime: 2, minSamples: 5, minTime: undefined });
+    expect(chooseTiming(true, 10, 2)).toEqual({
+      maxTime: 2,
+      minSamples: 3,
+      minTime: 0.02,
+      delay: 0,
+    });
+    expect(chooseTiming(false, 10, 2)).toEqual({
+      maxTime: 2,
+      minSamples: 5,
+      minTime: undefined,
+      delay: undefined,
+    });
   });
 
-  it('shares a 30 s budget in quick mode, within 0.02 s and 0.25 s per case', () => {
-    expect(chooseTiming(true, 10).maxTime).toBe(0.25);
-    expect(chooseTiming(true, 300).maxTime).toBeCloseTo(0.1, 12);
+  it('shares a 20 s budget in quick mode, within 0.02 s and 0.15 s per case', () => {
+    expect(chooseTiming(true, 10).maxTime).toBe(0.15);
+    expect(chooseTiming(true, 200).maxTime).toBeCloseTo(0.1, 12);
     expect(chooseTiming(true, 100_000).maxTime).toBe(0.02);
-    expect(chooseTiming(true, 0).maxTime).toBe(0.25);
+    expect(chooseTiming(true, 0).maxTime).toBe(0.15);
+    expect(chooseTiming(true, 10).delay).toBe(0);
   });
 });
