@@ -96,7 +96,7 @@ function stamp(date: Date): string {
 function writeResults(result: RunResult, opts: BenchOptions, started: Date): string[] {
   const out = resolve(opts.out ?? defaultOut);
   mkdirSync(out, { recursive: true });
-  const base = `bench-${stamp(started)}`;
+  const base = opts.name ?? `bench-${stamp(started)}`;
   const written: string[] = [];
   const write = (name: string, text: string): void => {
     writeFileSync(join(out, name), text);

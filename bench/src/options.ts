@@ -26,6 +26,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Output directory; undefined: bench/results. */
   out?: string;
+  /** Base name of the files written; undefined: `bench-<time>`. */
+  name?: string;
   jsonOnly: boolean;
   /** Seconds of timing per case (benchmark.js `maxTime`); undefined: the mode's default. */
   maxTime?: number;
@@ -44,6 +46,8 @@ options:
   --quick           fewer sizes and shorter timings: the whole run in under a minute
   --max-time S      seconds of timing per case (default 1, or at most 0.25 with --quick)
   --out DIR         where to write the results (default bench/results)
+  --name NAME       base name of the files written (default bench-<time>); e.g. readme-reference
+                    for the reference report that git keeps (bench/results/.gitignore)
   --json-only       write only the JSON file; no tables, no progress bar, no Markdown or SVG
   --list            list the suites and exit
   --help            this text
@@ -63,7 +67,8 @@ function splitList(values: string[] | undefined): string[] | undefined {
  * @param argv - the arguments after the script name.
  * @returns the options.
  * @throws {BenchError} code "usage" for an unknown option, a missing value, a size that is not
- *   a positive integer, or a non-positive `--max-time`.
+ *   a positive integer, a non-positive `--max-time`, or a `--name` that is not a plain file
+ *   name.
  * @example
  * parseOptions(['--quick', '--suite', 'field,xof']).suites; // ['field', 'xof']
  */
@@ -80,6 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         quick: { type: 'boolean', default: false },
         'max-time': { type: 'string' },
         out: { type: 'string' },
+        name: { type: 'string' },
         'json-only': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -112,11 +118,20 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
   }
 
+  const name = values.name;
+  if (name !== undefined && (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name === 'latest')) {
+    throw new BenchError(
+      'usage',
+      `--name: expected letters, digits, ".", "_" or "-" (not "latest"), received "${name}"`,
+    );
+  }
+
   return {
     suites: splitList(values.suite),
     sizes,
     quick: values.quick ?? false,
     out: values.out,
+    name,
     jsonOnly: values['json-only'] ?? false,
     maxTime,
     list: values.list ?? false,

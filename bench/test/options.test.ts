@@ -10,6 +10,7 @@ describe('parseOptions', () => {
       sizes: undefined,
       quick: false,
       out: undefined,
+      name: undefined,
       jsonOnly: false,
       maxTime: undefined,
       list: false,
@@ -27,6 +28,14 @@ describe('parseOptions', () => {
     const o = parseOptions(['--quick', '--json-only', '--out', '/tmp/x', '--max-time', '0.5']);
     expect([o.quick, o.jsonOnly, o.out, o.maxTime]).toEqual([true, true, '/tmp/x', 0.5]);
     expect(parseOptions(['-h']).help).toBe(true);
+  });
+
+  it('reads a plain base name for the files and refuses paths and "latest"', () => {
+    expect(parseOptions(['--name', 'readme-reference']).name).toBe('readme-reference');
+    expect(parseOptions(['--name', 'run_2.b']).name).toBe('run_2.b');
+    for (const bad of ['../x', 'a/b', '.hidden', '', 'latest', 'a b']) {
+      expect(() => parseOptions(['--name', bad])).toThrow(BenchError);
+    }
   });
 
   it.each([
