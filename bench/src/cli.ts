@@ -1,6 +1,7 @@
 // Benchmark runner entry point: loads the chosen suites, times their cases with benchmark.js,
 // prints a table per group and writes the JSON figures, a Markdown report and SVG charts.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from './figures.js';
@@ -133,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const started = new Date();
+  const loadStart = loadavg();
   const suites = await chooseSuites(opts);
   const cases = await collectCases(suites, opts);
   const timing = chooseTiming(opts.quick, cases.length, opts.maxTime);
@@ -155,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
     figures,
     ...(memory.length > 0 ? { memory } : {}),
     elapsed: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    load: { start: loadStart, end: loadavg() },
   };
 
   if (!opts.jsonOnly) {

@@ -80,6 +80,11 @@ export interface RunResult {
   options: { suites: string[]; quick: boolean; sizes?: number[]; maxTime: number };
   /** Wall-clock seconds the run took, suite setup included. */
   elapsed: number;
+  /**
+   * The system load averages over 1, 5 and 15 minutes when the run started and ended, to tell
+   * a quiet machine from a busy one (zeros where the OS does not report them).
+   */
+  load?: { start: number[]; end: number[] };
   figures: Figure[];
   /** Memory figures, one per memory case; absent or empty when no memory case ran. */
   memory?: MemoryFigure[];

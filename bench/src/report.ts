@@ -107,6 +107,13 @@ export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] =
       `maxTime ${o.maxTime} s per case${o.sizes ? `; sizes ${o.sizes.join(', ')}` : ''}; ` +
       `${result.elapsed} s in all`,
   );
+  if (result.load !== undefined) {
+    const l = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' / ');
+    out.push(
+      `- load average (1 / 5 / 15 min): ${l(result.load.start)} at the start, ` +
+        `${l(result.load.end)} at the end, on ${m.cores} cores`,
+    );
+  }
   out.push('');
   out.push(
     'Ratios are operations per second of the WASM backend (or of the TS twin where there is no ' +

@@ -93,3 +93,14 @@ describe('memory in the reports', () => {
     expect(md).toMatch(/\|---\|---\|---\|---:\|/);
   });
 });
+
+describe('load average in the report', () => {
+  it('is shown when the run recorded it, and not otherwise', () => {
+    const base = run([fig({ name: 'a', backend: 'ts', hz: 1 })]);
+    expect(renderMarkdown(base)).not.toContain('load average');
+    const md = renderMarkdown({ ...base, load: { start: [0.5, 0.25, 0.125], end: [2, 1.5, 1] } });
+    expect(md).toContain(
+      '- load average (1 / 5 / 15 min): 0.50 / 0.25 / 0.13 at the start, 2.00 / 1.50 / 1.00 at the end, on 2 cores',
+    );
+  });
+});
