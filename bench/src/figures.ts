@@ -1,5 +1,6 @@
 // The figures a bench run produces, the machine they were measured on, and how cases of one
 // operation are paired across backends to give the wasm/ts and wasm/peer ratios.
+import type { MemoryMeasurement } from './memory.js';
 import type { BenchBackend } from './suite.js';
 
 /** The measured figures of one case. */
@@ -27,34 +28,16 @@ export interface Figure {
   elapsed?: number;
 }
 
-/** What one operation costs in memory, measured in a fresh child process (src/memory.ts). */
-export interface MemoryFigure {
+/**
+ * What one operation costs in memory, measured in a fresh child process (src/memory.ts): the
+ * measurement's fields (sizes in bytes), zeros when `error` is set.
+ */
+export interface MemoryFigure extends MemoryMeasurement {
   name: string;
   group: string;
   suite: string;
   backend: BenchBackend;
   params: Record<string, number | string>;
-  /** Resident set size in bytes after setup, the warm-up run and a full GC. */
-  rssBase: number;
-  /** Peak resident set size in bytes while the operation ran (the process high-water mark). */
-  rssPeak: number;
-  /**
-   * True when `rssPeak` is the peak of the operation alone (Linux: the high-water mark is
-   * reset just before it); false when it is the peak of the whole process so far.
-   */
-  rssExact: boolean;
-  /** V8 heap in use in bytes after setup, the warm-up run and a full GC. */
-  heapBase: number;
-  /** Peak V8 heap in use during the operation, above `heapBase`, in bytes. */
-  heapPeak: number;
-  /** Bytes allocated on the V8 heap during the operation (collected or not). */
-  heapAllocated: number;
-  /** Peak memory held outside the heap by ArrayBuffers and the like, above its base, bytes. */
-  externalPeak: number;
-  /** Garbage collections during the operation. */
-  gcs: number;
-  /** Wall-clock seconds of the measured run of the operation. */
-  seconds: number;
   /** Why the case could not be measured; the figures are then zero. */
   error?: string;
   /** Wall-clock seconds of the whole child process. */

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import type { MemoryFigure } from './figures.js';
 import type { MemoryMeasurement } from './memory.js';
 import { RESULT_MARK } from './memory-child.js';
-import type { Progress } from './run.js';
+import { runInOrder, type Progress } from './run.js';
 import type { MemoryCase, SuiteOptions } from './suite.js';
 
 /** A memory case with where it comes from, so that a child process can find it again. */
@@ -170,25 +170,10 @@ export function memoryFigure(
  * @param progress - where progress goes.
  * @returns one figure per case, in order.
  */
-export async function runMemoryCases(
+export function runMemoryCases(
   cases: readonly QueuedMemoryCase[],
   settings: ChildSettings,
   progress: Progress,
 ): Promise<MemoryFigure[]> {
-  const figures: MemoryFigure[] = [];
-  if (cases.length === 0) return figures;
-  progress.start(cases.length);
-  try {
-    for (const [i, q] of cases.entries()) {
-      const params = Object.entries(q.case.params ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ');
-      progress.update(i, `memory ${q.suite}: ${q.case.name} ${params} [${q.case.backend}]`);
-      figures.push(await measureInChild(q, settings));
-    }
-    progress.update(cases.length, 'done');
-  } finally {
-    progress.stop();
-  }
-  return figures;
+  return runInOrder(cases, 'memory ', progress, (q) => measureInChild(q, settings));
 }

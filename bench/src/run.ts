@@ -174,6 +174,45 @@ export function progressBar(): Progress {
 /** A progress display that shows nothing. */
 export const silentProgress: Progress = { start() {}, update() {}, stop() {} };
 
+/** What the progress display says about an item: its suite, name, params and backend. */
+export interface ProgressItem {
+  suite: string;
+  case: { name: string; params?: Record<string, number | string>; backend: string };
+}
+
+/**
+ * Runs items in order, one at a time, keeping the progress display up to date.
+ *
+ * @param items - the queued cases.
+ * @param prefix - put before each label, e.g. "memory ".
+ * @param progress - where progress goes.
+ * @param run - runs one item.
+ * @returns the results, in order.
+ */
+export async function runInOrder<Q extends ProgressItem, R>(
+  items: readonly Q[],
+  prefix: string,
+  progress: Progress,
+  run: (q: Q) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  if (items.length === 0) return results;
+  progress.start(items.length);
+  try {
+    for (const [i, q] of items.entries()) {
+      const params = Object.entries(q.case.params ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      progress.update(i, `${prefix}${q.suite}: ${q.case.name} ${params} [${q.case.backend}]`);
+      results.push(await run(q));
+    }
+    progress.update(items.length, 'done');
+  } finally {
+    progress.stop();
+  }
+  return results;
+}
+
 /**
  * Times every case in order, one at a time.
  *
@@ -182,28 +221,15 @@ export const silentProgress: Progress = { start() {}, update() {}, stop() {} };
  * @param progress - where progress goes.
  * @returns one figure per case, in order.
  */
-export async function runCases(
+export function runCases(
   cases: readonly QueuedCase[],
   timing: Timing,
   progress: Progress,
 ): Promise<Figure[]> {
-  const figures: Figure[] = [];
-  if (cases.length === 0) return figures;
-  progress.start(cases.length);
-  try {
-    for (const [i, q] of cases.entries()) {
-      const params = Object.entries(q.case.params ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ');
-      progress.update(i, `${q.suite}: ${q.case.name} ${params} [${q.case.backend}]`);
-      const t0 = performance.now();
-      const figure = await timeCase(q, timing);
-      figure.elapsed = Math.round(performance.now() - t0) / 1000;
-      figures.push(figure);
-    }
-    progress.update(cases.length, 'done');
-  } finally {
-    progress.stop();
-  }
-  return figures;
+  return runInOrder(cases, '', progress, async (q) => {
+    const t0 = performance.now();
+    const figure = await timeCase(q, timing);
+    figure.elapsed = Math.round(performance.now() - t0) / 1000;
+    return figure;
+  });
 }
