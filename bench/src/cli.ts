@@ -6,7 +6,14 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from './figures.js';
 import { describeMachine } from './machine.js';
-import { BenchError, envArgs, parseOptions, USAGE, type BenchOptions } from './options.js';
+import {
+  BenchError,
+  dropSeparators,
+  envArgs,
+  parseOptions,
+  USAGE,
+  type BenchOptions,
+} from './options.js';
 import { runMemoryCases, type QueuedMemoryCase } from './memory-run.js';
 import { loadSuite, readRegistry } from './registry.js';
 import { renderMarkdown, type ChartLink } from './report.js';
@@ -121,7 +128,7 @@ function writeResults(result: RunResult, opts: BenchOptions, started: Date): str
 }
 
 async function main(argv: string[]): Promise<number> {
-  const opts = parseOptions([...envArgs(process.env.BENCH_ARGS), ...argv]);
+  const opts = parseOptions(dropSeparators([...envArgs(process.env.BENCH_ARGS), ...argv]));
   if (opts.help) {
     console.log(USAGE);
     return 0;

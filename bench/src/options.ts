@@ -36,7 +36,7 @@ export interface BenchOptions {
 }
 
 /** The text printed by `--help`. */
-export const USAGE = `usage: npm run bench -- -- [options]     (from the repository root, through turbo)
+export const USAGE = `usage: npm run bench -- [options]        (from the repository root, through turbo)
        npm run bench -w @private-measurement/bench -- [options]
        node bench/dist/cli.js [options]           (after a bundle: node bench/scripts/bundle.mjs)
 
@@ -137,6 +137,17 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     list: values.list ?? false,
     help: values.help ?? false,
   };
+}
+
+/**
+ * Drops the `--` separators that reach the runner when its options come through npm and turbo
+ * (`npm run bench -- -- --quick` hands turbo `-- -- --quick`, and turbo forwards `-- --quick`).
+ *
+ * @param argv - the arguments after the script name.
+ * @returns them without any bare `--`.
+ */
+export function dropSeparators(argv: readonly string[]): string[] {
+  return argv.filter((a) => a !== '--');
 }
 
 /**

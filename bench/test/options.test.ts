@@ -1,6 +1,6 @@
 // Tests of the command-line options and of the timing chosen per mode.
 import { describe, expect, it } from 'vitest';
-import { BenchError, envArgs, parseOptions } from '../src/options.js';
+import { BenchError, dropSeparators, envArgs, parseOptions } from '../src/options.js';
 import { chooseTiming } from '../src/run.js';
 
 describe('parseOptions', () => {
@@ -87,5 +87,17 @@ describe('chooseTiming', () => {
     expect(chooseTiming(true, 100_000).maxTime).toBe(0.02);
     expect(chooseTiming(true, 0).maxTime).toBe(0.15);
     expect(chooseTiming(true, 10).delay).toBe(0);
+  });
+});
+
+describe('dropSeparators', () => {
+  it('drops the bare -- that npm and turbo pass on, and nothing else', () => {
+    expect(dropSeparators(['--', '--quick', '--', '--suite', 'x'])).toEqual([
+      '--quick',
+      '--suite',
+      'x',
+    ]);
+    expect(dropSeparators(['---', '--quick'])).toEqual(['---', '--quick']);
+    expect(() => parseOptions(dropSeparators(['--', '---']))).toThrow(BenchError);
   });
 });
