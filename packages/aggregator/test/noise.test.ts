@@ -1,4 +1,4 @@
-// DP noise at collection: exact calibration, the noise actually added (fixed statistical
+// DP noise at collection: exact calibration under replace-one neighbouring, the noise actually added (fixed statistical
 // thresholds far in the tail), and the noise status a round trip reports to the Collector.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,10 @@ import {
   noiseLabel,
   reportSensitivity,
 } from '../src/core/noise.js';
+import { calibrateDiscreteGaussian, noiseInterval } from '@private-measurement/protocol';
 import { vdafOf } from '../src/core/vdaf.js';
+import type { DpSpec } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import {
   awaitCollection,
   deploy,
@@ -31,41 +34,84 @@ describe('calibration', () => {
     expect(exactRational(3)).toEqual({ num: 3n, den: 1n });
     const r = exactRational(0.1);
     expect(Number(r.num) / Number(r.den)).toBe(0.1);
-    expect(() => exactRational(0)).toThrow();
-    expect(() => exactRational(Number.NaN)).toThrow();
+    expect(() => exactRational(0)).toThrow(ConfigError);
+    expect(() => exactRational(Number.NaN)).toThrow(ConfigError);
   });
 
-  it('uses the L1 sensitivity of each VDAF for Laplace (scale = L1 / epsilon)', () => {
-    expect(reportSensitivity({ type: 'Prio3Count' }).l1).toBe(1n);
+  it('uses the replace-one L1 sensitivity of each VDAF for Laplace (scale = L1 / epsilon)', () => {
+    // Replacing one report: a count moves by 1, a histogram loses 1 in one bucket and gains 1 in
+    // another, a SumVec moves from all zeros to all maxima, a multihot vector flips up to
+    // 2 maxWeight positions, an L1BoundSum vector moves maxValue from one entry to another.
+    expect(reportSensitivity({ type: 'Prio3Count' })).toEqual({ l1: 1n, l2Squared: 1n });
+    expect(reportSensitivity({ type: 'Prio3Histogram', length: 4, chunkLength: 2 })).toEqual({
+      l1: 2n,
+      l2Squared: 2n,
+    });
     expect(
       reportSensitivity({ type: 'Prio3SumVec', length: 4, maxMeasurement: 7, chunkLength: 2 }).l1,
     ).toBe(28n);
     expect(
       reportSensitivity({ type: 'Prio3MultihotCountVec', length: 9, maxWeight: 3, chunkLength: 3 })
         .l1,
-    ).toBe(3n);
+    ).toBe(6n);
+    expect(
+      reportSensitivity({ type: 'Prio3L1BoundSum', length: 20, maxValue: 255, chunkLength: 9 }),
+    ).toEqual({ l1: 510n, l2Squared: 2n * 255n * 255n });
     const p = calibrateNoise(
       { type: 'Prio3Sum', maxMeasurement: 100 },
       { mechanism: 'discrete-laplace', epsilon: 0.5 },
     );
     expect(p).toEqual({ mechanism: 'discrete-laplace', scale: { num: 200n, den: 1n } });
+    // W3C Attribution: noise scale 2 * maxValue / epsilon.
+    expect(
+      calibrateNoise(
+        { type: 'Prio3L1BoundSum', length: 20, maxValue: 255, chunkLength: 9 },
+        { mechanism: 'discrete-laplace', epsilon: 1 },
+      ),
+    ).toEqual({ mechanism: 'discrete-laplace', scale: { num: 510n, den: 1n } });
+    // The double 0.1 is a little above 1/10: the scale is rounded up to exactly 20.
+    expect(
+      calibrateNoise(
+        { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
+        { mechanism: 'discrete-laplace', epsilon: 0.1 },
+      ),
+    ).toEqual({ mechanism: 'discrete-laplace', scale: { num: 20n, den: 1n } });
+    // A one-bucket histogram cannot change (sensitivity 0) but is still noised.
+    expect(
+      calibrateNoise(
+        { type: 'Prio3Histogram', length: 1, chunkLength: 1 },
+        { mechanism: 'discrete-laplace', epsilon: 1 },
+      ),
+    ).toEqual({ mechanism: 'discrete-laplace', scale: { num: 1n, den: 1n } });
   });
 
-  it('rounds the Gaussian variance up and refuses epsilon above 1', () => {
-    const p = calibrateNoise(
-      { type: 'Prio3Count' },
-      { mechanism: 'discrete-gaussian', epsilon: 1, delta: 1e-6 },
-    );
+  it('calibrates the Gaussian through zCDP, below the classical bound, and refuses bad input', () => {
+    const hist = { type: 'Prio3Histogram', length: 4, chunkLength: 2 } as const;
+    const p = calibrateNoise(hist, { mechanism: 'discrete-gaussian', epsilon: 1, delta: 1e-6 });
     if (p.mechanism !== 'discrete-gaussian') throw new Error('expected gaussian');
-    const exact = 2 * Math.log(1.25 / 1e-6);
-    expect(Number(p.sigmaSquared.num) / Number(p.sigmaSquared.den)).toBeGreaterThan(exact);
-    expect(Number(p.sigmaSquared.num) / Number(p.sigmaSquared.den)).toBeLessThan(exact * 1.0001);
+    expect(p.sigmaSquared).toEqual(calibrateDiscreteGaussian(2n, 1, 1e-6));
+    // The classical sigma^2 = L2^2 2 ln(1.25 / delta) / epsilon^2 is looser.
+    const s2 = Number(p.sigmaSquared.num) / Number(p.sigmaSquared.den);
+    expect(s2).toBeLessThan(2 * 2 * Math.log(1.25e6));
+    expect(s2).toBeGreaterThan(2);
+    // Epsilon above 1 is fine with the zCDP conversion.
+    expect(
+      calibrateNoise(hist, { mechanism: 'discrete-gaussian', epsilon: 2, delta: 1e-6 }).mechanism,
+    ).toBe('discrete-gaussian');
+    for (const dp of [
+      { mechanism: 'discrete-gaussian', epsilon: 1 },
+      { mechanism: 'discrete-gaussian', epsilon: 1, delta: 1 },
+      { mechanism: 'discrete-laplace', epsilon: 1e-7 },
+      { mechanism: 'discrete-laplace', epsilon: Number.NaN },
+    ] as const) {
+      expect(() => calibrateNoise(hist, dp as DpSpec)).toThrow(ConfigError);
+    }
     expect(() =>
       calibrateNoise(
-        { type: 'Prio3Count' },
-        { mechanism: 'discrete-gaussian', epsilon: 2, delta: 1e-6 },
+        { type: 'Prio3Sum', maxMeasurement: 2 ** 50 },
+        { mechanism: 'discrete-laplace', epsilon: 1e-3 },
       ),
-    ).toThrow(/epsilon/);
+    ).toThrow(ConfigError);
   });
 
   it('labels the noise for the Collector', () => {
@@ -113,10 +159,15 @@ describe('round trip with noise on', () => {
       );
       const { result } = await openResult(d, req, new Uint8Array(await res.arrayBuffer()));
       const p = d.task.vdaf.field.modulus;
-      // Each bucket holds 5 plus two Laplace(1) samples: |noise| > 60 has probability below 1e-20.
+      // Each bucket holds 5 plus two discrete Laplace draws of scale 2 (histogram L1 sensitivity
+      // 2 under replace-one, epsilon 1); outside this interval with probability 1e-12.
+      const { halfWidth } = noiseInterval(
+        { mechanism: 'discrete-laplace', scale: 2 },
+        { confidence: 1 - 1e-12 },
+      );
       for (const v of result as bigint[]) {
         const centred = Number(v > p / 2n ? v - p : v) - 5;
-        expect(Math.abs(centred)).toBeLessThan(60);
+        expect(Math.abs(centred)).toBeLessThanOrEqual(halfWidth);
       }
     } finally {
       await d.close();

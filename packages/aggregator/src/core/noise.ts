@@ -7,6 +7,13 @@ import {
   type FieldVec,
   type Rational,
 } from '@private-measurement/core-wasm';
+import {
+  DpError,
+  calibrateDiscreteGaussian,
+  calibrateDiscreteLaplace,
+  toRational,
+  vdafConfigSensitivity,
+} from '@private-measurement/protocol';
 import type { DpSpec, VdafSpec } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { AnyPrio3 } from './vdaf.js';
@@ -16,45 +23,35 @@ import type { AnyPrio3 } from './vdaf.js';
  *
  * @param x - a finite number > 0.
  * @returns `{ num, den }` with num / den === x exactly.
+ * @throws {ConfigError} for NaN, infinities, zero or negative values.
  */
 export function exactRational(x: number): Rational {
-  if (!Number.isFinite(x) || x <= 0)
-    throw new ConfigError(`value: expected a finite positive number, received ${x}`);
-  let den = 1n;
-  let v = x;
-  // Doubling is exact in binary floating point; at most 1074 steps reach an integer.
-  while (!Number.isInteger(v)) {
-    v *= 2;
-    den *= 2n;
+  return dp(() => toRational(x, 'value'));
+}
+
+/** Runs a protocol dp call, reporting its DpError as the ConfigError of a bad task. */
+function dp<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DpError) throw new ConfigError(`dp: ${e.message}`);
+    throw e;
   }
-  return { num: BigInt(v), den };
 }
 
 /**
- * Sensitivity of one report to a VDAF's aggregate, for adding or removing one report: the L1
- * norm bound (Laplace) and the squared L2 norm bound (Gaussian) of one output vector.
+ * Sensitivity of one report to a VDAF's aggregate under replace-one neighbouring (one report's
+ * measurement replaced by another; the W3C Attribution API's relation), from the protocol
+ * package: the L1 bound (Laplace) and the squared L2 bound (Gaussian) of the difference of two
+ * output vectors, e.g. 2 for a histogram and 2 * maxValue for L1BoundSum.
  *
  * @param vdaf - the task's VDAF specification.
  * @returns `{ l1, l2Squared }` as integers.
+ * @throws {ConfigError} for parameters out of range.
  */
 export function reportSensitivity(vdaf: VdafSpec): { l1: bigint; l2Squared: bigint } {
-  switch (vdaf.type) {
-    case 'Prio3Count':
-    case 'Prio3Histogram':
-      return { l1: 1n, l2Squared: 1n };
-    case 'Prio3Sum':
-      return { l1: BigInt(vdaf.maxMeasurement), l2Squared: BigInt(vdaf.maxMeasurement) ** 2n };
-    case 'Prio3SumVec':
-      return {
-        l1: BigInt(vdaf.length) * BigInt(vdaf.maxMeasurement),
-        l2Squared: BigInt(vdaf.length) * BigInt(vdaf.maxMeasurement) ** 2n,
-      };
-    case 'Prio3MultihotCountVec':
-      return { l1: BigInt(vdaf.maxWeight), l2Squared: BigInt(vdaf.maxWeight) };
-    case 'Prio3L1BoundSum':
-      // The elements are non-negative with sum at most maxValue, so the L2 norm is at most maxValue.
-      return { l1: BigInt(vdaf.maxValue), l2Squared: BigInt(vdaf.maxValue) ** 2n };
-  }
+  const { l1, l2Squared } = dp(() => vdafConfigSensitivity(vdaf));
+  return { l1, l2Squared };
 }
 
 /** A calibrated noise distribution. */
@@ -63,26 +60,28 @@ export type NoiseParams =
   | { mechanism: 'discrete-gaussian'; sigmaSquared: Rational };
 
 /**
- * Calibrates a task's noise: Laplace scale = L1 / epsilon (exact, pure epsilon-DP), or the
- * Gaussian variance of the classical bound sigma = L2 * sqrt(2 ln(1.25 / delta)) / epsilon,
- * rounded up to a rational. The Gaussian bound assumes epsilon <= 1.
+ * Calibrates a task's noise with the protocol package's dp module: Laplace scale = L1 / epsilon
+ * (pure epsilon-DP), or the discrete Gaussian sigma^2 for (epsilon, delta)-DP through zCDP
+ * (Canonne, Kamath, Steinke 2020); both exact rationals, rounded up only. A VDAF whose output
+ * cannot change (a one-bucket histogram, sensitivity 0) is still noised, as for sensitivity 1.
  *
  * @param vdaf - the VDAF specification.
- * @param dp - the task's DP parameters.
+ * @param spec - the task's DP parameters.
  * @returns the noise parameters.
- * @throws {ConfigError} for a Gaussian epsilon above 1.
+ * @throws {ConfigError} for an epsilon outside [10^-6, 4294], a delta outside (0, 1), or noise
+ *   beyond the samplers' range.
  */
-export function calibrateNoise(vdaf: VdafSpec, dp: DpSpec): NoiseParams {
+export function calibrateNoise(vdaf: VdafSpec, spec: DpSpec): NoiseParams {
   const { l1, l2Squared } = reportSensitivity(vdaf);
-  const eps = exactRational(dp.epsilon);
-  if (dp.mechanism === 'discrete-laplace') {
-    return { mechanism: 'discrete-laplace', scale: { num: l1 * eps.den, den: eps.num } };
+  const atLeastOne = (x: bigint): bigint => (x > 0n ? x : 1n);
+  if (spec.mechanism === 'discrete-laplace') {
+    const scale = dp(() => calibrateDiscreteLaplace(atLeastOne(l1), spec.epsilon));
+    return { mechanism: 'discrete-laplace', scale };
   }
-  if (dp.epsilon > 1) throw new ConfigError('dp.epsilon: expected at most 1 for discrete-gaussian');
-  // sigma^2 = L2^2 * 2 ln(1.25/delta) / eps^2; the float factor is rounded up by one part in 2^20.
-  const factor = (2 * Math.log(1.25 / (dp.delta as number))) / (dp.epsilon * dp.epsilon);
-  const up = exactRational(factor * (1 + 2 ** -20));
-  return { mechanism: 'discrete-gaussian', sigmaSquared: { num: l2Squared * up.num, den: up.den } };
+  const sigmaSquared = dp(() =>
+    calibrateDiscreteGaussian(atLeastOne(l2Squared), spec.epsilon, spec.delta as number),
+  );
+  return { mechanism: 'discrete-gaussian', sigmaSquared };
 }
 
 /**
