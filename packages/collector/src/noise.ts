@@ -1,6 +1,7 @@
 // The noise in a collected result and the 95% interval it implies: each Aggregator adds its own
 // discrete Laplace (default) or discrete Gaussian noise vector, so the released value carries
-// the sum of one or two such draws.
+// the sum of one or two such draws; the interval comes from the protocol package's dp module.
+import { DpError, noiseInterval, type NoiseDistribution } from '@private-measurement/protocol';
 import { ParamError } from './errors.js';
 
 /** The noise each Aggregator adds to its aggregate share, as configured in the task. */
@@ -41,8 +42,6 @@ export interface NoiseSummary {
 }
 
 const CONFIDENCE = 0.95;
-/** Two-sided 97.5% quantile of the standard normal distribution. */
-const Z_975 = 1.959963984540054;
 
 /**
  * Checks a noise specification.
@@ -75,21 +74,10 @@ export function checkNoise(spec: NoiseSpec): Required<NoiseSpec> {
 }
 
 /**
- * P(S = s) for S the sum of two independent discrete Laplace variables of parameter
- * q = exp(-1/scale). Each is a difference of two geometric variables, so S = N1 - N2 with N1,
- * N2 negative binomial (r = 2); summing the product of their probabilities gives
- * (1-q)^4 q^|s| ((1+q^2)/(1-q^2)^3 + |s|/(1-q^2)^2).
- */
-function sumOfTwoLaplacePmf(s: number, q: number, oneMinusQ: number): number {
-  const oneMinusQ2 = oneMinusQ * (1 + q);
-  const a = Math.abs(s);
-  return oneMinusQ ** 4 * q ** a * ((1 + q * q) / oneMinusQ2 ** 3 + a / oneMinusQ2 ** 2);
-}
-
-/**
- * Summarises the noise: per-Aggregator parameter, standard deviation of the total, and the
- * half-width of the 95% interval. Exact for discrete Laplace (closed forms for one and two
- * draws); for discrete Gaussian the total is treated as normal with the summed variance.
+ * Summarises the noise with the protocol package's `noiseInterval`: per-Aggregator parameter,
+ * standard deviation of the total and the half-width of the 95% interval, both from the exact
+ * distribution of the sum of the draws (closed forms for discrete Laplace; summed probabilities
+ * for discrete Gaussian, or a proven tail bound when sigma is above about 3 10^5).
  *
  * @param spec - the noise the Aggregators add.
  * @returns the summary.
@@ -98,50 +86,23 @@ function sumOfTwoLaplacePmf(s: number, q: number, oneMinusQ: number): number {
  */
 export function noiseSummary(spec: NoiseSpec): NoiseSummary {
   const s = checkNoise(spec);
-  const k = s.aggregators;
-  if (s.mechanism === 'discrete-gaussian') {
-    // Limitation: the discrete Gaussian's variance is slightly below sigma^2 for small sigma and
-    // the interval uses the normal quantile; it is conservative to within one unit for sigma >= 1.
-    const stddev = s.sigma * Math.sqrt(k);
-    return {
-      mechanism: s.mechanism,
-      scale: s.sigma,
-      aggregators: k,
-      stddev,
-      confidence: CONFIDENCE,
-      halfWidth: Math.ceil(Z_975 * stddev),
-    };
-  }
-
-  const q = Math.exp(-1 / s.scale);
-  const oneMinusQ = -Math.expm1(-1 / s.scale);
-  // Variance of one discrete Laplace draw: 2q / (1-q)^2.
-  const stddev = Math.sqrt((k * 2 * q) / (oneMinusQ * oneMinusQ));
-  let halfWidth: number;
-  if (k === 1) {
-    // P(|X| > h) = 2 q^(h+1) / (1+q): the smallest h with this at most 1 - confidence.
-    const tail = (h: number): number => (2 * q ** (h + 1)) / (1 + q);
-    halfWidth = Math.max(
-      0,
-      Math.ceil(Math.log(((1 - CONFIDENCE) * (1 + q)) / 2) / Math.log(q) - 1),
-    );
-    // Correct the rounding of the logarithms by one step either way.
-    while (tail(halfWidth) > 1 - CONFIDENCE) halfWidth++;
-    while (halfWidth > 0 && tail(halfWidth - 1) <= 1 - CONFIDENCE) halfWidth--;
-  } else {
-    let mass = sumOfTwoLaplacePmf(0, q, oneMinusQ);
-    halfWidth = 0;
-    while (mass < CONFIDENCE) {
-      halfWidth++;
-      mass += 2 * sumOfTwoLaplacePmf(halfWidth, q, oneMinusQ);
-    }
+  const dist: NoiseDistribution =
+    s.mechanism === 'discrete-laplace'
+      ? { mechanism: s.mechanism, scale: s.scale }
+      : { mechanism: s.mechanism, sigmaSquared: s.sigma * s.sigma };
+  let interval;
+  try {
+    interval = noiseInterval(dist, { draws: s.aggregators, confidence: CONFIDENCE });
+  } catch (e) {
+    if (e instanceof DpError) throw new ParamError(`noise: ${e.message}`);
+    throw e;
   }
   return {
     mechanism: s.mechanism,
-    scale: s.scale,
-    aggregators: k,
-    stddev,
+    scale: s.mechanism === 'discrete-laplace' ? s.scale : s.sigma,
+    aggregators: s.aggregators,
+    stddev: interval.stddev,
     confidence: CONFIDENCE,
-    halfWidth,
+    halfWidth: interval.halfWidth,
   };
 }

@@ -1,5 +1,5 @@
 // Tests of the noise summary: the 95% half-width against a brute-force computation of the
-// distribution (direct summation and convolution of the discrete Laplace pmf).
+// distribution (direct summation and convolution of the discrete Laplace and Gaussian pmfs).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ParamError, noiseSummary, type NoiseSpec } from '../src/index.js';
@@ -77,13 +77,27 @@ describe('discrete Laplace', () => {
 });
 
 describe('discrete Gaussian', () => {
-  it('uses the normal quantile of the summed variance', () => {
-    const s = noiseSummary({ mechanism: 'discrete-gaussian', sigma: 10 });
-    expect(s.stddev).toBeCloseTo(10 * Math.SQRT2, 12);
-    expect(s.halfWidth).toBe(28);
-    expect(
-      noiseSummary({ mechanism: 'discrete-gaussian', sigma: 10, aggregators: 1 }).halfWidth,
-    ).toBe(20);
+  it.each([0.5, 1, 3, 10, 40])('matches the brute-force quantile at sigma %s', (sigma) => {
+    const K = Math.ceil(sigma * 40) + 5;
+    const one = new Float64Array(2 * K + 1);
+    let total = 0;
+    for (let k = -K; k <= K; k++) total += one[k + K] = Math.exp(-(k * k) / (2 * sigma * sigma));
+    for (let i = 0; i < one.length; i++) one[i] /= total;
+    const two = convolve(one, one);
+    const s1 = noiseSummary({ mechanism: 'discrete-gaussian', sigma, aggregators: 1 });
+    const s2 = noiseSummary({ mechanism: 'discrete-gaussian', sigma });
+    expect(s1.halfWidth).toBe(bruteHalfWidth(one));
+    expect(s2.halfWidth).toBe(bruteHalfWidth(two));
+    expect(s2.scale).toBe(sigma);
+    const c = (two.length - 1) / 2;
+    let variance = 0;
+    for (let i = 0; i < two.length; i++) variance += two[i] * (i - c) ** 2;
+    expect(s2.stddev).toBeCloseTo(Math.sqrt(variance), 6);
+  });
+
+  it('is close to the normal quantile of the summed variance at a large sigma', () => {
+    const s = noiseSummary({ mechanism: 'discrete-gaussian', sigma: 1000 });
+    expect(Math.abs(s.halfWidth - 1.959963984540054 * 1000 * Math.SQRT2)).toBeLessThan(2);
   });
 });
 
@@ -95,6 +109,8 @@ describe('validation', () => {
     { mechanism: 'discrete-gaussian', sigma: NaN },
     { mechanism: 'discrete-laplace', scale: 1, aggregators: 3 },
     { mechanism: 'laplace', scale: 1 },
+    { mechanism: 'discrete-laplace', scale: 1e300 },
+    { mechanism: 'discrete-gaussian', sigma: 1e200 },
   ])('rejects %j', (spec) => {
     expect(() => noiseSummary(spec as NoiseSpec)).toThrow(ParamError);
   });
