@@ -2,6 +2,8 @@
 // query options, output formats, exit statuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  calibrateDiscreteGaussian,
+  rationalToNumber,
   base64UrlEncode,
   encodeHpkeConfig,
   encodeTaskConfiguration,
@@ -175,8 +177,8 @@ describe('files and arguments', () => {
     expect(encodeTaskConfiguration(t.taskConfiguration)).toEqual(
       encodeTaskConfiguration(task.taskConfiguration),
     );
-    // Histogram: one report changes one bucket by 1, so scale = 1 / epsilon.
-    expect(t.noise).toEqual({ mechanism: 'discrete-laplace', scale: 2, aggregators: 2 });
+    // Histogram, replace-one: one report moves 1 from one bucket to another, scale = 2 / epsilon.
+    expect(t.noise).toEqual({ mechanism: 'discrete-laplace', scale: 4, aggregators: 2 });
   });
 
   it.each([
@@ -235,14 +237,14 @@ describe('files and arguments', () => {
     ]) {
       expect(() => parseTaskFile({ ...bare, dp })).toThrow(ParamError);
     }
-    // sigma = L2 sqrt(2 ln(1.25 / delta)) / epsilon with L2 = 1 for a histogram.
+    // The Aggregators' sigma^2 for a histogram (squared L2 sensitivity 2 under replace-one).
     const g = parseTaskFile({
       ...bare,
       dp: { mechanism: 'discrete-gaussian', epsilon: 0.5, delta: 1e-6 },
     });
     expect(g.noise).toEqual({
       mechanism: 'discrete-gaussian',
-      sigma: Math.sqrt(2 * Math.log(1.25e6)) / 0.5,
+      sigma: Math.sqrt(rationalToNumber(calibrateDiscreteGaussian(2n, 0.5, 1e-6))),
       aggregators: 2,
     });
   });
