@@ -47,7 +47,7 @@ export interface NoiseInterval {
   /**
    * `exact`: computed from the exact distribution of the total noise (closed form for discrete
    * Laplace; summed probabilities for discrete Gaussian). `bound`: a proven upper bound on the
-   * tail, used for discrete Gaussians too wide to sum (sigma above about 3 10^5).
+   * tail, used for discrete Gaussians too wide to sum (sigma above about 2 10^5).
    */
   method: 'exact' | 'bound';
 }
@@ -176,7 +176,7 @@ function gaussianInterval(
  * Discrete Laplace (scale t, q = exp(-1/t)): variance 2q/(1-q)^2 per draw; the half-width is
  * exact, from the closed-form tail of one draw or of the sum of two. Discrete Gaussian: the
  * variance is the exact sum (slightly below sigma^2, CKS20); the half-width comes from the exact
- * distribution of the sum (summed probabilities) up to sigma of about 3 10^5, and above from a
+ * distribution of the sum (summed probabilities) up to sigma of about 2 10^5, and above from a
  * proven bound (sum below integral, erfc), which is at most a unit or two wider. A relative
  * margin of 10^-9 on the tail makes rounding err on the wide side.
  *
