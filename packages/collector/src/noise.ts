@@ -77,7 +77,7 @@ export function checkNoise(spec: NoiseSpec): Required<NoiseSpec> {
  * Summarises the noise with the protocol package's `noiseInterval`: per-Aggregator parameter,
  * standard deviation of the total and the half-width of the 95% interval, both from the exact
  * distribution of the sum of the draws (closed forms for discrete Laplace; summed probabilities
- * for discrete Gaussian, or a proven tail bound when sigma is above about 3 10^5).
+ * for discrete Gaussian, or a proven tail bound when sigma is above about 2 10^5).
  *
  * @param spec - the noise the Aggregators add.
  * @returns the summary.
