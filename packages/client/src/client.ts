@@ -3,7 +3,13 @@
 // and a pluggable store and report encoder (W3C Attribution §3, §7).
 
 import { resolveConfig, type AttributionConfig } from './config.js';
-import { AttributionRangeError, ConfigError, ReportError, StorageError } from './errors.js';
+import {
+  AttributionRangeError,
+  AttributionTypeError,
+  ConfigError,
+  ReportError,
+  StorageError,
+} from './errors.js';
 import {
   doAttribution,
   allZeroHistogram,
@@ -23,6 +29,7 @@ import { buildLedgerView, type LedgerView } from './ledger.js';
 import type { ReportEncoder } from './report/encoder.js';
 import { defaultRegistrableDomain, parseSite, type RegistrableDomainFn } from './site.js';
 import { MemoryStore } from './store/memory.js';
+import { decodeStoredState } from './store/validate.js';
 import type { AttributionStore, ReportOutcome } from './store/types.js';
 
 /** Who is calling: the top-level site and, for a cross-site frame, the intermediary. */
@@ -63,6 +70,41 @@ export interface AttributionClientOptions {
   includeUnencryptedHistogram?: boolean;
   /** Receives failures of work that finishes after the call returned (impression saves). */
   onBackgroundError?: (error: unknown) => void;
+}
+
+/** Check the members of AttributionClient.open's options other than `config`. */
+function checkOptions(options: AttributionClientOptions): void {
+  const store = options.store as Partial<AttributionStore> | undefined;
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' ||
+      store === null ||
+      typeof store.load !== 'function' ||
+      typeof store.commit !== 'function' ||
+      typeof store.close !== 'function')
+  ) {
+    throw new ConfigError('store: expected an AttributionStore (load, commit, close)');
+  }
+  const encoder = options.encoder as Partial<ReportEncoder> | undefined;
+  if (encoder !== undefined && typeof encoder?.encode !== 'function') {
+    throw new ConfigError('encoder: expected a ReportEncoder (encode)');
+  }
+  for (const name of [
+    'now',
+    'random',
+    'epochStartRandom',
+    'creditRandom',
+    'registrableDomain',
+    'onBackgroundError',
+  ] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new ConfigError(`${name}: expected a function`);
+    }
+  }
+  const flag = options.includeUnencryptedHistogram;
+  if (flag !== undefined && typeof flag !== 'boolean') {
+    throw new ConfigError('includeUnencryptedHistogram: expected a boolean');
+  }
 }
 
 /** Uniform doubles in [0, 1) from the platform CSPRNG, drawn 64 at a time. */
@@ -134,9 +176,23 @@ export class AttributionClient {
    * @throws {StorageError} when the store cannot be read
    */
   static async open(options: AttributionClientOptions = {}): Promise<AttributionClient> {
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError('options: expected an object');
+    }
     const config = resolveConfig(options.config);
+    checkOptions(options);
     const store = options.store ?? new MemoryStore();
-    const stored = await store.load();
+
+    // Whatever the store returns is checked field by field: a store written by another version,
+    // corrupted, or implemented outside this package must not steer attribution.
+    let loaded: unknown;
+    try {
+      loaded = await store.load();
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      throw new StorageError(`store: load failed (${(error as Error)?.name ?? 'error'})`);
+    }
+    const stored = decodeStoredState(loaded);
     return new AttributionClient(options, config, store, new AttributionState(stored));
   }
 
@@ -321,11 +377,16 @@ export class AttributionClient {
    * @param sites - parsed or unparsed sites
    * @param forgetVisits - whether history itself is cleared
    * @throws {AttributionRangeError} when forgetVisits is false and sites is empty
+   * @throws {AttributionTypeError} when sites is not an array of strings or forgetVisits not a
+   *   boolean; DOMException "SyntaxError" when a site does not parse
    */
   async clearBrowsingHistoryForAttribution(
     sites: readonly string[],
     forgetVisits: boolean,
   ): Promise<void> {
+    if (typeof forgetVisits !== 'boolean') {
+      throw new AttributionTypeError('forgetVisits', 'forgetVisits: expected a boolean');
+    }
     const parsed = this.parseSiteList(sites);
     if (!forgetVisits && parsed.size === 0) {
       throw new AttributionRangeError('sites', 'sites: expected at least one when keeping visits');
@@ -339,9 +400,13 @@ export class AttributionClient {
    * state, so re-enabling cannot overspend.
    *
    * @param enabled - the user's choice
+   * @throws {AttributionTypeError} when `enabled` is not a boolean
    */
   async setEnabled(enabled: boolean): Promise<void> {
-    await this.enqueue(async (txn) => txn.setMeta('enabled', Boolean(enabled)));
+    if (typeof enabled !== 'boolean') {
+      throw new AttributionTypeError('enabled', 'enabled: expected a boolean');
+    }
+    await this.enqueue(async (txn) => txn.setMeta('enabled', enabled));
   }
 
   /**
@@ -372,7 +437,10 @@ export class AttributionClient {
     intermediarySite: string | undefined;
   } {
     if (typeof caller !== 'object' || caller === null) {
-      throw new TypeError('caller: expected { topLevelSite, intermediarySite? }');
+      throw new AttributionTypeError(
+        'caller',
+        'caller: expected { topLevelSite, intermediarySite? }',
+      );
     }
     const topLevelSite = parseSite(
       toUSVString(caller.topLevelSite, 'topLevelSite'),

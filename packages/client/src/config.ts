@@ -2,6 +2,7 @@
 // and the provisioned aggregation services, with defaults and validation
 // (W3C Attribution §4.5, "Setting Implementation-Defined Values").
 
+import { checkHpkeConfig } from './dap/hpke-config.js';
 import { ConfigError } from './errors.js';
 
 /** The only aggregation protocol the Attribution API defines. */
@@ -147,6 +148,29 @@ function checkUrl(name: string, value: unknown): void {
   if (typeof value !== 'string' || !URL.canParse(value)) {
     throw new ConfigError(`${name}: expected an absolute URL`);
   }
+  if (!/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigError(`${name}: expected an http or https URL`);
+  }
+}
+
+/** Check one provisioned aggregator: URL, operator name and HPKE configuration. */
+function checkEndpoint(name: string, endpoint: unknown): void {
+  if (typeof endpoint !== 'object' || endpoint === null) {
+    throw new ConfigError(`${name}: expected { url, operator?, hpkeConfig? }`);
+  }
+  const e = endpoint as Partial<AggregatorEndpoint>;
+  checkUrl(`${name}.url`, e.url);
+  if (e.operator !== undefined && typeof e.operator !== 'string') {
+    throw new ConfigError(`${name}.operator: expected a string`);
+  }
+  // A provisioned configuration must be one this client can seal to (draft-ietf-ppm-dap-18
+  // §4.4.1): an undecodable or unsupported one fails here, not at the first conversion.
+  if (e.hpkeConfig !== undefined) {
+    if (!(e.hpkeConfig instanceof Uint8Array)) {
+      throw new ConfigError(`${name}.hpkeConfig: expected an encoded HpkeConfig`);
+    }
+    checkHpkeConfig(e.hpkeConfig, `${name}.hpkeConfig`);
+  }
 }
 
 /**
@@ -162,6 +186,9 @@ function checkUrl(name: string, value: unknown): void {
 export function resolveConfig(
   config: Partial<AttributionConfig> = {},
 ): Readonly<AttributionConfig> {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError('config: expected an object');
+  }
   const resolved: AttributionConfig = {
     ...DEFAULT_ATTRIBUTION_CONFIG,
     aggregationServices: {},
@@ -171,7 +198,7 @@ export function resolveConfig(
   for (const key of POSITIVE_KEYS) checkInteger(key, resolved[key], 1);
 
   const services = resolved.aggregationServices;
-  if (typeof services !== 'object' || services === null) {
+  if (typeof services !== 'object' || services === null || Array.isArray(services)) {
     throw new ConfigError('aggregationServices: expected an object keyed by service URL');
   }
   for (const [url, service] of Object.entries(services)) {
@@ -179,12 +206,21 @@ export function resolveConfig(
     if (service?.protocol !== 'dap-18-histogram') {
       throw new ConfigError(`aggregationServices: expected protocol "dap-18-histogram"`);
     }
-    if (service.leader !== undefined) checkUrl('leader.url', service.leader.url);
-    if (service.helper !== undefined) checkUrl('helper.url', service.helper.url);
+    if (service.leader !== undefined) checkEndpoint('leader', service.leader);
+    if (service.helper !== undefined) checkEndpoint('helper', service.helper);
     if (service.maxHistogramSize !== undefined) {
       checkInteger('maxHistogramSize', service.maxHistogramSize, 1);
     }
+    if (
+      service.codepoints !== undefined &&
+      (typeof service.codepoints !== 'object' || service.codepoints === null)
+    ) {
+      throw new ConfigError('codepoints: expected an object');
+    }
     for (const [name, value] of Object.entries(service.codepoints ?? {})) {
+      if (!Object.hasOwn(DEFAULT_DAP_ATTRIBUTION_CODEPOINTS, name)) {
+        throw new ConfigError(`codepoints.${name}: unknown codepoint`);
+      }
       checkInteger(`codepoints.${name}`, value, 0);
       if ((value as number) > 0xffff) throw new ConfigError(`codepoints.${name}: expected uint16`);
     }
