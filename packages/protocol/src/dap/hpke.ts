@@ -1,8 +1,12 @@
 // HPKE (RFC 9180, mode Base) for DAP-18 with the mandatory suite DHKEM(X25519, HKDF-SHA256),
-// HKDF-SHA256, AES-128-GCM (draft-ietf-ppm-dap-18 §7), via @hpke/core and @hpke/dhkem-x25519,
-// plus the DAP-18 application info strings (§4.4.2.1, §4.6.7).
-import { Aes128Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
-import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
+// HKDF-SHA256, AES-128-GCM (draft-ietf-ppm-dap-18 §7), via @hpke/core, plus the DAP-18
+// application info strings (§4.4.2.1, §4.6.7) and recipient keys prepared once for many opens.
+import {
+  Aes128Gcm,
+  CipherSuite,
+  DhkemX25519HkdfSha256 as NativeDhkemX25519,
+  HkdfSha256,
+} from '@hpke/core';
 import { HpkeError, ParamError } from '../errors.js';
 import { DAP_VERSION, Role, type HpkeCiphertext } from './basic.js';
 import { describe } from '../codec.js';
@@ -23,14 +27,101 @@ export interface HpkeKeypair {
   privateKey: Uint8Array;
 }
 
-let suiteInstance: CipherSuite | undefined;
-function suite(): CipherSuite {
-  suiteInstance ??= new CipherSuite({
-    kem: new DhkemX25519HkdfSha256(),
-    kdf: new HkdfSha256(),
-    aead: new Aes128Gcm(),
-  });
-  return suiteInstance;
+/**
+ * Which X25519 implementation HPKE uses: `webcrypto` is @hpke/core's own KEM on the platform's
+ * WebCrypto X25519 (native in Node and in current browsers); `js` is @hpke/dhkem-x25519's pure
+ * JavaScript X25519, the fallback for platforms whose WebCrypto lacks X25519. KDF and AEAD are
+ * WebCrypto's in both.
+ */
+export type HpkeBackend = 'webcrypto' | 'js';
+
+function makeSuite(kem: CipherSuite['kem']): CipherSuite {
+  return new CipherSuite({ kem, kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+}
+
+/** One seal and open on the native KEM: some platforms lack X25519 in WebCrypto, or fail late. */
+async function nativeSuiteWorks(s: CipherSuite): Promise<boolean> {
+  if (globalThis.crypto?.subtle === undefined) return false;
+  try {
+    const pair = await s.kem.generateKeyPair();
+    const probe = new Uint8Array([1, 2, 3]);
+    const { ct, enc } = await s.seal({ recipientPublicKey: pair.publicKey }, probe);
+    const pt = new Uint8Array(await s.open({ recipientKey: pair, enc }, ct));
+    return pt.length === 3 && pt[0] === 1 && pt[1] === 2 && pt[2] === 3;
+  } catch {
+    return false;
+  }
+}
+
+async function jsSuite(): Promise<CipherSuite> {
+  // Loaded only where needed, so platforms with WebCrypto X25519 never evaluate it.
+  const { DhkemX25519HkdfSha256 } = await import('@hpke/dhkem-x25519');
+  return makeSuite(new DhkemX25519HkdfSha256());
+}
+
+interface Backend {
+  kind: HpkeBackend;
+  suite: CipherSuite;
+}
+
+let current: Promise<Backend> | undefined;
+
+async function autoBackend(): Promise<Backend> {
+  const native = makeSuite(new NativeDhkemX25519());
+  if (await nativeSuiteWorks(native)) return { kind: 'webcrypto', suite: native };
+  return { kind: 'js', suite: await jsSuite() };
+}
+
+function backend(): Promise<Backend> {
+  current ??= autoBackend();
+  return current;
+}
+
+/**
+ * Chooses the X25519 implementation of every later HPKE call. By default (`auto`) the first
+ * call probes WebCrypto once and uses it when a seal and open succeed, else the pure-JS KEM.
+ * Keys prepared with {@link HpkeRecipientKeys.prepare} keep the implementation they were made
+ * with.
+ *
+ * @param choice `auto`, `webcrypto` or `js`
+ * @returns the implementation now in use
+ * @throws {HpkeError} `HPKE_UNSUPPORTED_SUITE` when `webcrypto` is asked for and the platform's
+ *   WebCrypto cannot do X25519 (the previous choice stays)
+ * @throws {ParamError} for any other choice
+ * @example await selectHpkeBackend('js') // e.g. to compare both in a test
+ */
+export async function selectHpkeBackend(choice: HpkeBackend | 'auto'): Promise<HpkeBackend> {
+  let next: Promise<Backend>;
+  if (choice === 'auto') next = autoBackend();
+  else if (choice === 'js') next = jsSuite().then((suite) => ({ kind: 'js', suite }));
+  else if (choice === 'webcrypto') {
+    const suite = makeSuite(new NativeDhkemX25519());
+    if (!(await nativeSuiteWorks(suite))) {
+      throw new HpkeError(
+        'hpke backend: expected webcrypto with x25519, received a platform without it',
+        'HPKE_UNSUPPORTED_SUITE',
+      );
+    }
+    next = Promise.resolve({ kind: 'webcrypto', suite });
+  } else {
+    throw new ParamError(
+      `hpke backend: expected 'auto', 'webcrypto' or 'js', received ${describe(choice)}`,
+    );
+  }
+  const chosen = await next;
+  current = Promise.resolve(chosen);
+  return chosen.kind;
+}
+
+/**
+ * The X25519 implementation HPKE calls use now (probing on first use, see
+ * {@link selectHpkeBackend}).
+ *
+ * @returns `webcrypto` or `js`
+ * @example if ((await hpkeBackend()) === 'js') console.warn('slow X25519');
+ */
+export async function hpkeBackend(): Promise<HpkeBackend> {
+  return (await backend()).kind;
 }
 
 /**
@@ -84,8 +175,11 @@ function checkConfigId(id: number): void {
   }
 }
 
-async function keypairFrom(id: number, pair: CryptoKeyPair): Promise<HpkeKeypair> {
-  const kem = suite().kem;
+async function keypairFrom(
+  kem: CipherSuite['kem'],
+  id: number,
+  pair: CryptoKeyPair,
+): Promise<HpkeKeypair> {
   return {
     config: {
       id,
@@ -108,7 +202,8 @@ async function keypairFrom(id: number, pair: CryptoKeyPair): Promise<HpkeKeypair
  */
 export async function generateHpkeKeypair(id: number): Promise<HpkeKeypair> {
   checkConfigId(id);
-  return keypairFrom(id, await suite().kem.generateKeyPair());
+  const { kem } = (await backend()).suite;
+  return keypairFrom(kem, id, await kem.generateKeyPair());
 }
 
 /**
@@ -125,7 +220,8 @@ export async function deriveHpkeKeypair(id: number, ikm: Uint8Array): Promise<Hp
   if (!(ikm instanceof Uint8Array) || ikm.length < 32) {
     throw new ParamError(`ikm: expected at least 32 bytes, received ${describe(ikm)}`);
   }
-  return keypairFrom(id, await suite().kem.deriveKeyPair(ikm));
+  const { kem } = (await backend()).suite;
+  return keypairFrom(kem, id, await kem.deriveKeyPair(ikm));
 }
 
 /** Options of {@link hpkeSeal}. */
@@ -157,7 +253,7 @@ export async function hpkeSeal(
   options: HpkeSealOptions = {},
 ): Promise<HpkeCiphertext> {
   requireSupported(config);
-  const s = suite();
+  const s = (await backend()).suite;
   let recipientPublicKey: CryptoKey;
   try {
     recipientPublicKey = await s.kem.deserializePublicKey(config.publicKey);
@@ -176,48 +272,155 @@ export async function hpkeSeal(
   }
 }
 
+/** A recipient key made ready for opening, or why it cannot open. */
+type PreparedKey =
+  | { configId: number; pair: CryptoKeyPair }
+  | { configId: number; failure: 'HPKE_UNSUPPORTED_SUITE' | 'HPKE_KEY' };
+
+/**
+ * A recipient's HPKE key pairs imported once into the HPKE implementation, so that opening many
+ * ciphertexts (an aggregation job's input shares) deserializes no key per ciphertext. Build it
+ * with {@link HpkeRecipientKeys.prepare} and pass it wherever key pairs are accepted. A key that
+ * is malformed or of another suite does not stop the others: opening with it fails.
+ *
+ * @example
+ * const keys = await HpkeRecipientKeys.prepare(keypairs);
+ * const pts = await Promise.all(cts.map((ct) => hpkeOpen(keys, info, aad, ct)));
+ */
+export class HpkeRecipientKeys {
+  private constructor(
+    private readonly suite: CipherSuite,
+    private readonly byId: ReadonlyMap<number, PreparedKey>,
+  ) {}
+
+  /**
+   * Imports key pairs; when several share a config id, the first is used, as in
+   * {@link hpkeOpen}.
+   *
+   * @param keys a key pair or a list of them (the list may be empty)
+   * @returns the prepared keys, bound to the implementation in use now
+   * @throws {ParamError} when `keys` is not a key pair or a list of key pairs
+   * @example await HpkeRecipientKeys.prepare([current, previous])
+   */
+  static async prepare(keys: HpkeKeypair | readonly HpkeKeypair[]): Promise<HpkeRecipientKeys> {
+    const list: readonly unknown[] = Array.isArray(keys) ? keys : [keys];
+    const { suite } = await backend();
+    const byId = new Map<number, PreparedKey>();
+    for (const [i, k] of list.entries()) {
+      if (!isKeypair(k)) {
+        throw new ParamError(
+          `hpke keys[${i}]: expected { config, privateKey }, received ${describe(k)}`,
+        );
+      }
+      if (byId.has(k.config.id)) continue;
+      byId.set(k.config.id, await prepareKey(suite, k));
+    }
+    return new HpkeRecipientKeys(suite, byId);
+  }
+
+  /** The config ids these keys can be asked to open, in the order given. */
+  get configIds(): number[] {
+    return [...this.byId.keys()];
+  }
+
+  /**
+   * `OpenBase` with the key the ciphertext's config id names; see {@link hpkeOpen}.
+   *
+   * @param info the application info string
+   * @param aad the associated data
+   * @param ciphertext the `HpkeCiphertext`
+   * @returns the plaintext
+   * @throws {HpkeError} as {@link hpkeOpen}
+   */
+  async open(info: Uint8Array, aad: Uint8Array, ciphertext: HpkeCiphertext): Promise<Uint8Array> {
+    const key = this.byId.get(ciphertext.configId);
+    if (key === undefined) {
+      throw new HpkeError(
+        `hpke ciphertext: unknown config id ${ciphertext.configId}`,
+        'HPKE_UNKNOWN_CONFIG',
+      );
+    }
+    if ('failure' in key) {
+      throw new HpkeError(
+        key.failure === 'HPKE_KEY'
+          ? `hpke config ${key.configId}: malformed key`
+          : `hpke config ${key.configId}: expected kem 0x0020, kdf 0x0001, aead 0x0001`,
+        key.failure,
+      );
+    }
+    try {
+      // RFC 9180 §6.1 OpenBase; the key pair spares deriving pkR from skR (§4.1 Decap).
+      const pt = await this.suite.open(
+        { recipientKey: key.pair, enc: ciphertext.enc, info },
+        ciphertext.payload,
+        aad,
+      );
+      return new Uint8Array(pt);
+    } catch {
+      throw new HpkeError(`hpke config ${key.configId}: open failed`, 'HPKE_OPEN');
+    }
+  }
+}
+
+function isKeypair(k: unknown): k is HpkeKeypair {
+  if (typeof k !== 'object' || k === null) return false;
+  const { config, privateKey } = k as Partial<HpkeKeypair>;
+  return (
+    typeof config === 'object' &&
+    config !== null &&
+    Number.isInteger(config.id) &&
+    config.publicKey instanceof Uint8Array &&
+    privateKey instanceof Uint8Array
+  );
+}
+
+async function prepareKey(suite: CipherSuite, k: HpkeKeypair): Promise<PreparedKey> {
+  const configId = k.config.id;
+  if (!isSupportedHpkeConfig(k.config)) return { configId, failure: 'HPKE_UNSUPPORTED_SUITE' };
+  try {
+    // pkRm is the published key: the one senders encapsulated to (RFC 9180 §4.1).
+    const [privateKey, publicKey] = await Promise.all([
+      suite.kem.deserializePrivateKey(k.privateKey),
+      suite.kem.deserializePublicKey(k.config.publicKey),
+    ]);
+    return { configId, pair: { privateKey, publicKey } };
+  } catch {
+    return { configId, failure: 'HPKE_KEY' };
+  }
+}
+
+/** Key pairs, or key pairs already prepared for opening. */
+export type HpkeOpenKeys = HpkeKeypair | readonly HpkeKeypair[] | HpkeRecipientKeys;
+
 /**
  * `OpenBase(enc, sk, info, aad, ct)` (RFC 9180 §6.1), choosing the key by the ciphertext's
- * config id.
+ * config id. To open many ciphertexts, pass {@link HpkeRecipientKeys} prepared once.
  *
- * @param keys the recipient's key pair, or all of its key pairs
+ * @param keys the recipient's key pair, all of its key pairs, or those prepared
  * @param info the application info string
  * @param aad the associated data
  * @param ciphertext the `HpkeCiphertext`
  * @returns the plaintext
  * @throws {HpkeError} `HPKE_UNKNOWN_CONFIG` (no key with that id), `HPKE_UNSUPPORTED_SUITE`,
- *   `HPKE_KEY` (malformed private key) or `HPKE_OPEN` (wrong key, info or AAD, bad `enc`,
- *   tampered ciphertext)
+ *   `HPKE_KEY` (malformed private or public key) or `HPKE_OPEN` (wrong key, info or AAD, bad
+ *   `enc`, tampered ciphertext)
+ * @throws {ParamError} when `keys` is not key pairs
  * @example await hpkeOpen(keypairs, aggregateShareInfo(Role.helper), aad, ciphertext)
  */
 export async function hpkeOpen(
-  keys: HpkeKeypair | readonly HpkeKeypair[],
+  keys: HpkeOpenKeys,
   info: Uint8Array,
   aad: Uint8Array,
   ciphertext: HpkeCiphertext,
 ): Promise<Uint8Array> {
-  const list: readonly HpkeKeypair[] = Array.isArray(keys) ? keys : [keys as HpkeKeypair];
-  const keypair = list.find((k) => k.config.id === ciphertext.configId);
-  if (keypair === undefined) {
-    throw new HpkeError(
-      `hpke ciphertext: unknown config id ${ciphertext.configId}`,
-      'HPKE_UNKNOWN_CONFIG',
-    );
-  }
-  requireSupported(keypair.config);
-  const s = suite();
-  let recipientKey: CryptoKey;
-  try {
-    recipientKey = await s.kem.deserializePrivateKey(keypair.privateKey);
-  } catch {
-    throw new HpkeError(`hpke config ${keypair.config.id}: malformed private key`, 'HPKE_KEY');
-  }
-  try {
-    const pt = await s.open({ recipientKey, enc: ciphertext.enc, info }, ciphertext.payload, aad);
-    return new Uint8Array(pt);
-  } catch {
-    throw new HpkeError(`hpke config ${keypair.config.id}: open failed`, 'HPKE_OPEN');
-  }
+  if (keys instanceof HpkeRecipientKeys) return keys.open(info, aad, ciphertext);
+  // One-off open: import only the key the config id names (the first with that id).
+  const list: readonly unknown[] = Array.isArray(keys) ? keys : [keys];
+  const match = list.find((k) => isKeypair(k) && k.config.id === ciphertext.configId);
+  const prepared = await HpkeRecipientKeys.prepare(
+    match === undefined ? [] : [match as HpkeKeypair],
+  );
+  return prepared.open(info, aad, ciphertext);
 }
 
 const encoder = new TextEncoder();

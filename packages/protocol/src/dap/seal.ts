@@ -11,7 +11,7 @@ import {
   hpkeOpen,
   hpkeSeal,
   inputShareInfo,
-  type HpkeKeypair,
+  type HpkeOpenKeys,
   type HpkeSealOptions,
 } from './hpke.js';
 import {
@@ -126,8 +126,11 @@ export interface OpenInputShareParams {
   taskConfiguration: TaskConfiguration;
   /** The opening Aggregator's role, `Role.leader` or `Role.helper`. */
   role: Role;
-  /** The Aggregator's HPKE key pairs; the ciphertext's config id selects one. */
-  keys: HpkeKeypair | readonly HpkeKeypair[];
+  /**
+   * The Aggregator's HPKE key pairs (best prepared once with `HpkeRecipientKeys.prepare`); the
+   * ciphertext's config id selects one.
+   */
+  keys: HpkeOpenKeys;
   /** The report's metadata. */
   reportMetadata: ReportMetadata;
   /** The report's public share. */
@@ -243,8 +246,8 @@ export interface OpenAggregateShareParams {
   collectionJobReq: Uint8Array;
   /** The role of the Aggregator that sealed the share. */
   role: Role;
-  /** The Collector's HPKE key pairs. */
-  keys: HpkeKeypair | readonly HpkeKeypair[];
+  /** The Collector's HPKE key pairs, or those prepared with `HpkeRecipientKeys.prepare`. */
+  keys: HpkeOpenKeys;
   /** The encrypted aggregate share from the `CollectionJobResp`. */
   ciphertext: HpkeCiphertext;
 }
