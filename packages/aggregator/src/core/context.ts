@@ -1,10 +1,13 @@
 // What every handler and driver of one aggregator instance shares: the datastore, clock,
 // logger, metrics, settings, and caches of tasks and HPKE keys loaded from the datastore.
-import { decodeHpkeConfig, type HpkeKeypair } from '@private-measurement/protocol';
+import {
+  decodeHpkeConfig,
+  HpkeRecipientKeys,
+  type HpkeKeypair,
+} from '@private-measurement/protocol';
 import type { Logger } from 'pino';
 import type { DriverConfig } from '../config.js';
 import type { Datastore } from '../store/types.js';
-import { InputShareOpener } from './input-share-opener.js';
 import type { Metrics } from './observability.js';
 import { taskFromRecord, type Task } from './task.js';
 
@@ -31,7 +34,8 @@ export class AggregatorContext {
         keys: HpkeKeypair[];
         active: HpkeKeypair[];
         at: number;
-        openers: Map<number, InputShareOpener>;
+        /** The keys imported for HPKE opening, made on first use. */
+        recipient?: Promise<HpkeRecipientKeys>;
       }
     | undefined;
 
@@ -80,7 +84,6 @@ export class AggregatorContext {
       keys: records.map(toPair),
       active: records.filter((r) => r.state === 'active').map(toPair),
       at: this.now(),
-      openers: new Map(),
     };
     return this.keyCache;
   }
@@ -91,19 +94,15 @@ export class AggregatorContext {
   }
 
   /**
-   * The synchronous input-share opener over every key this aggregator can decrypt with.
+   * Every HPKE key pair this aggregator can decrypt with, imported once into the protocol
+   * package's HPKE for opening many input shares.
    *
-   * @param role - `Role.leader` (2) or `Role.helper` (3).
-   * @returns the opener (cached with the keys).
+   * @returns the prepared keys (cached with the key list).
    */
-  async inputShareOpener(role: 2 | 3): Promise<InputShareOpener> {
+  async hpkeRecipientKeys(): Promise<HpkeRecipientKeys> {
     const cache = await this.loadKeys();
-    let opener = cache.openers.get(role);
-    if (opener === undefined) {
-      opener = new InputShareOpener(cache.keys, role);
-      cache.openers.set(role, opener);
-    }
-    return opener;
+    cache.recipient ??= HpkeRecipientKeys.prepare(cache.keys);
+    return cache.recipient;
   }
 
   /** The key pairs advertised at `hpke_config`, preferred first. */

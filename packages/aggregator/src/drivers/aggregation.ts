@@ -9,6 +9,7 @@ import {
   inputShareReportError,
   leaderSelectedBatchIdExtension,
   MediaType,
+  openInputShare,
   pingPongLeaderContinued,
   pingPongLeaderInit,
   ReportError,
@@ -22,6 +23,7 @@ import {
 } from '@private-measurement/protocol';
 import { commitOutputShares, timeBucketKey, type OutputShare } from '../core/buckets.js';
 import type { AggregatorContext } from '../core/context.js';
+import { INPUT_SHARE_CONCURRENCY, mapBounded } from '../core/map-bounded.js';
 import { aggregationTimeError, extensionError } from '../core/reports.js';
 import type { Task } from '../core/task.js';
 import { PeerError } from '../errors.js';
@@ -264,62 +266,58 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
     return abandon(ctx, task, lease, 'too many attempts');
   const { job, ras, reports } = loaded;
 
-  // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init.
+  // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init; the
+  // HPKE opens run concurrently (WebCrypto, off the main thread) with the VDAF work.
   const now = ctx.now();
-  const opener = await ctx.inputShareOpener(Role.leader);
-  const preps: LeaderPrep[] = [];
-  for (const [i, ra] of ras.entries()) {
-    const stored = reports[i];
-    if (stored === null || stored.encoded.length === 0) {
-      preps.push({ kind: 'rejected', error: ReportError.report_dropped });
-      continue;
-    }
-    const report = decodeReport(stored.encoded);
-    const meta = report.reportMetadata;
-    const timeError = aggregationTimeError(task, ra.time, now, ctx.settings.clockSkewSeconds);
-    if (timeError !== undefined) {
-      preps.push({ kind: 'rejected', error: timeError });
-      continue;
-    }
-    let plaintext;
-    try {
-      plaintext = opener.openInputShare(
-        task.id,
-        task.config,
-        meta,
-        report.publicShare,
-        report.leaderEncryptedInputShare,
+  const keys = await ctx.hpkeRecipientKeys();
+  const preps = await mapBounded(
+    ras,
+    INPUT_SHARE_CONCURRENCY,
+    async (ra, i): Promise<LeaderPrep> => {
+      const stored = reports[i];
+      if (stored === null || stored.encoded.length === 0) {
+        return { kind: 'rejected', error: ReportError.report_dropped };
+      }
+      const report = decodeReport(stored.encoded);
+      const meta = report.reportMetadata;
+      const timeError = aggregationTimeError(task, ra.time, now, ctx.settings.clockSkewSeconds);
+      if (timeError !== undefined) return { kind: 'rejected', error: timeError };
+      let plaintext;
+      try {
+        plaintext = await openInputShare({
+          taskId: task.id,
+          taskConfiguration: task.config,
+          role: Role.leader,
+          keys,
+          reportMetadata: meta,
+          publicShare: report.publicShare,
+          encryptedInputShare: report.leaderEncryptedInputShare,
+        });
+      } catch (e) {
+        return {
+          kind: 'rejected',
+          error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
+        };
+      }
+      const extError = extensionError(
+        meta.publicExtensions,
+        plaintext.privateExtensions,
+        task.reportExtensions,
       );
-    } catch (e) {
-      preps.push({
-        kind: 'rejected',
-        error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
-      });
-      continue;
-    }
-    const extError = extensionError(
-      meta.publicExtensions,
-      plaintext.privateExtensions,
-      task.reportExtensions,
-    );
-    if (extError !== undefined) {
-      preps.push({ kind: 'rejected', error: extError });
-      continue;
-    }
-    const state = pingPongLeaderInit(
-      task.vdaf,
-      task.verifyKey,
-      task.ctx,
-      meta.reportId,
-      report.publicShare,
-      plaintext.payload,
-    );
-    preps.push(
-      state.kind === 'continued'
+      if (extError !== undefined) return { kind: 'rejected', error: extError };
+      const state = pingPongLeaderInit(
+        task.vdaf,
+        task.verifyKey,
+        task.ctx,
+        meta.reportId,
+        report.publicShare,
+        plaintext.payload,
+      );
+      return state.kind === 'continued'
         ? { kind: 'continued', state, report }
-        : { kind: 'rejected', error: ReportError.vdaf_verify_error },
-    );
-  }
+        : { kind: 'rejected', error: ReportError.vdaf_verify_error };
+    },
+  );
 
   const sent = preps.flatMap((p, i) => (p.kind === 'continued' ? [{ p, i }] : []));
   const outcomes = new Map<number, { error: number } | { share: OutputShare }>();

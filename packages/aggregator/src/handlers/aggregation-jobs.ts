@@ -11,6 +11,7 @@ import {
   leaderSelectedBatchId,
   MediaType,
   MediaTypeMessage,
+  openInputShare,
   pingPongHelperInit,
   ReportError,
   reportErrorName,
@@ -20,6 +21,7 @@ import {
 } from '@private-measurement/protocol';
 import { commitOutputShares, timeBucketKey, type OutputShare } from '../core/buckets.js';
 import type { AggregatorContext } from '../core/context.js';
+import { INPUT_SHARE_CONCURRENCY, mapBounded } from '../core/map-bounded.js';
 import { aggregationTimeError, extensionError } from '../core/reports.js';
 import type { Task } from '../core/task.js';
 import { readBody, requireMediaType } from '../http/body.js';
@@ -117,69 +119,67 @@ export async function handleAggregationJobInit(
     throw new DapAbort('invalidMessage', 'verify_inits: report IDs are not distinct', task.id);
   }
 
-  // Decrypt, validate and verify outside the transaction (CPU and async HPKE).
+  // Decrypt, validate and verify outside the transaction: the HPKE opens of many reports run
+  // concurrently (WebCrypto, off the main thread) while the VDAF runs on those already open.
   const now = ctx.now();
-  const opener = await ctx.inputShareOpener(Role.helper);
-  const prepared: Prepared[] = [];
-  for (const vi of req.verifyInits) {
-    const meta = vi.reportShare.reportMetadata;
-    const time = Number(meta.time);
-    const timeError = aggregationTimeError(task, time, now, ctx.settings.clockSkewSeconds);
-    if (timeError !== undefined) {
-      prepared.push({ kind: 'reject', error: timeError });
-      continue;
-    }
-    let plaintext;
-    try {
-      plaintext = opener.openInputShare(
-        task.id,
-        task.config,
-        meta,
-        vi.reportShare.publicShare,
-        vi.reportShare.encryptedInputShare,
+  const keys = await ctx.hpkeRecipientKeys();
+  const prepared = await mapBounded(
+    req.verifyInits,
+    INPUT_SHARE_CONCURRENCY,
+    async (vi): Promise<Prepared> => {
+      const meta = vi.reportShare.reportMetadata;
+      const time = Number(meta.time);
+      const timeError = aggregationTimeError(task, time, now, ctx.settings.clockSkewSeconds);
+      if (timeError !== undefined) return { kind: 'reject', error: timeError };
+      let plaintext;
+      try {
+        plaintext = await openInputShare({
+          taskId: task.id,
+          taskConfiguration: task.config,
+          role: Role.helper,
+          keys,
+          reportMetadata: meta,
+          publicShare: vi.reportShare.publicShare,
+          encryptedInputShare: vi.reportShare.encryptedInputShare,
+        });
+      } catch (e) {
+        // draft-ietf-ppm-dap-18 §4.5.3.3: undecryptable shares are hpke_decrypt_error.
+        return {
+          kind: 'reject',
+          error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
+        };
+      }
+      const extError = extensionError(
+        meta.publicExtensions,
+        plaintext.privateExtensions,
+        task.reportExtensions,
       );
-    } catch (e) {
-      // draft-ietf-ppm-dap-18 §4.5.3.3: undecryptable shares are hpke_decrypt_error.
-      prepared.push({
-        kind: 'reject',
-        error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
-      });
-      continue;
-    }
-    const extError = extensionError(
-      meta.publicExtensions,
-      plaintext.privateExtensions,
-      task.reportExtensions,
-    );
-    if (extError !== undefined) {
-      prepared.push({ kind: 'reject', error: extError });
-      continue;
-    }
-    const state = pingPongHelperInit(
-      task.vdaf,
-      task.verifyKey,
-      task.ctx,
-      meta.reportId,
-      vi.reportShare.publicShare,
-      plaintext.payload,
-      vi.payload,
-    );
-    // draft-ietf-ppm-dap-18 §4.5.3.2: Rejected is vdaf_verify_error; a one-round VDAF finishes here.
-    if (state.kind !== 'finishedWithOutbound') {
-      prepared.push({ kind: 'reject', error: ReportError.vdaf_verify_error });
-      continue;
-    }
-    prepared.push({
-      kind: 'finish',
-      outbound: state.outbound,
-      share: {
-        reportId: meta.reportId,
-        time,
-        bucket: batchId ?? timeBucketKey(time),
-        outShare: state.outShare,
-      },
-    });
-  }
+      if (extError !== undefined) return { kind: 'reject', error: extError };
+      const state = pingPongHelperInit(
+        task.vdaf,
+        task.verifyKey,
+        task.ctx,
+        meta.reportId,
+        vi.reportShare.publicShare,
+        plaintext.payload,
+        vi.payload,
+      );
+      // draft-ietf-ppm-dap-18 §4.5.3.2: Rejected is vdaf_verify_error; a one-round VDAF finishes here.
+      if (state.kind !== 'finishedWithOutbound') {
+        return { kind: 'reject', error: ReportError.vdaf_verify_error };
+      }
+      return {
+        kind: 'finish',
+        outbound: state.outbound,
+        share: {
+          reportId: meta.reportId,
+          time,
+          bucket: batchId ?? timeBucketKey(time),
+          outShare: state.outShare,
+        },
+      };
+    },
+  );
 
   const times = req.verifyInits.map((v) => Number(v.reportShare.reportMetadata.time));
   try {
