@@ -1,7 +1,7 @@
 // The PostgreSQL driver (pg pool): the shared store that lets several stateless aggregator
 // processes serve one deployment. Jobs are leased with FOR UPDATE SKIP LOCKED.
 import pg from 'pg';
-import { StoreError } from '../errors.js';
+import { AggregatorError, StoreError } from '../errors.js';
 import { SqlDatastore, type Row, type SqlConnection, type SqlDriver } from './sql-datastore.js';
 
 /** Options of `openPostgresDatastore`. */
@@ -69,7 +69,9 @@ class PostgresDriver implements SqlDriver {
         client.release();
         const code = (e as { code?: string }).code;
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
-        if (e instanceof StoreError || code === undefined) throw e;
+        // Only driver errors (SQLSTATE codes) become StoreErrors; the package's own errors, whose
+        // `code` is theirs (e.g. a DAP abort raised by `fn`), reach the caller unchanged.
+        if (e instanceof AggregatorError || code === undefined) throw e;
         throw new StoreError(`postgres transaction ${name} failed: ${(e as Error).message}`, {
           cause: e,
         });

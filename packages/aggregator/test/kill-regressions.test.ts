@@ -1,0 +1,100 @@
+// Regressions found by the kill tests: on PostgreSQL a DAP abort raised inside a transaction
+// (e.g. batchOverlap, invalidBatchSize) must reach the caller as itself, not as a StoreError.
+import { describe, expect, it } from 'vitest';
+import { StoreError } from '../src/errors.js';
+import { DapAbort } from '../src/http/problem.js';
+import { openDatastore } from '../src/store/open.js';
+import {
+  awaitCollection,
+  COLLECTOR_TOKEN,
+  deploy,
+  makeReports,
+  openResult,
+  postCollection,
+  timeIntervalCollectionReq,
+  upload,
+} from './harness.js';
+import { dropSchema, freshSchema, PG_URL } from './pg-test-url.js';
+
+async function withSchemas(n: number, fn: (urls: string[]) => Promise<void>): Promise<void> {
+  const schemas = Array.from({ length: n }, freshSchema);
+  try {
+    await fn(schemas.map((s) => `${PG_URL}?schema=${s}`));
+  } finally {
+    for (const s of schemas) await dropSchema(s);
+  }
+}
+
+describe('DAP aborts inside PostgreSQL transactions', () => {
+  it('reach the caller unchanged, and the transaction is rolled back', async () => {
+    await withSchemas(1, async ([url]) => {
+      const ds = await openDatastore(url);
+      try {
+        const taskId = new Uint8Array(32).fill(3);
+        const failed = ds.transaction('t', async (tx) => {
+          await tx.putTask({ taskId, role: 'leader', spec: '{}' });
+          throw new DapAbort('batchOverlap', 'query: a bucket was already collected', taskId);
+        });
+        await expect(failed).rejects.toBeInstanceOf(DapAbort);
+        await expect(failed).rejects.toMatchObject({ code: 'DAP_batchOverlap' });
+        await expect(failed).rejects.not.toBeInstanceOf(StoreError);
+        expect(await ds.transaction('t', (tx) => tx.getTask(taskId))).toBeNull();
+      } finally {
+        await ds.close();
+      }
+    });
+  });
+
+  it('a second collection of a collected interval is refused with batchOverlap', async () => {
+    await withSchemas(2, async ([leaderStore, helperStore]) => {
+      const d = await deploy({ vdaf: { type: 'Prio3Count' }, leaderStore, helperStore });
+      try {
+        const reports = await makeReports(d, [1, 0, 1]);
+        expect((await upload(d, reports)).status).toBe(200);
+        const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+        const created = await postCollection(d, req);
+        const location = created.headers.get('location')!;
+        const res = await awaitCollection(d, location);
+        expect(res.status).toBe(200);
+        const opened = await openResult(d, req, new Uint8Array(await res.arrayBuffer()));
+        expect(opened).toEqual({ result: 2n, reportCount: 3n });
+        const del = await fetch(new URL(location.slice(1), d.leaderHost.url), {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${COLLECTOR_TOKEN}` },
+        });
+        expect(del.status).toBe(200);
+        const again = await postCollection(d, req);
+        expect(again.status).toBe(400);
+        expect(((await again.json()) as { type: string }).type).toBe(
+          'urn:ietf:params:ppm:dap:error:batchOverlap',
+        );
+      } finally {
+        await d.close();
+      }
+    });
+  });
+
+  it('a collection below min_batch_size fails with invalidBatchSize instead of retrying', async () => {
+    await withSchemas(2, async ([leaderStore, helperStore]) => {
+      const d = await deploy({
+        vdaf: { type: 'Prio3Count' },
+        leaderStore,
+        helperStore,
+        minBatchSize: 5,
+      });
+      try {
+        const reports = await makeReports(d, [1, 1]);
+        expect((await upload(d, reports)).status).toBe(200);
+        const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+        const created = await postCollection(d, req);
+        const res = await awaitCollection(d, created.headers.get('location')!);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { type: string }).type).toBe(
+          'urn:ietf:params:ppm:dap:error:invalidBatchSize',
+        );
+      } finally {
+        await d.close();
+      }
+    });
+  });
+});
