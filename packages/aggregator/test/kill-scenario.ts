@@ -1,0 +1,362 @@
+// The kill scenario shared by the PostgreSQL (two Leaders) and SQLite (one Leader) deployments:
+// SIGKILL of a Leader mid-upload, mid-aggregation and mid-collection and of the Helper
+// mid-aggregation, each at a point a fault proxy pins down, then an exact collection.
+import { expect } from 'vitest';
+import { encodeUploadRequest, ReportError } from '@private-measurement/protocol';
+import type { DriverConfig } from '../src/config.js';
+import { timeIntervalCollectionReq } from './harness.js';
+import {
+  awaitCollectionResult,
+  createCollection,
+  makeTestTask,
+  sealReports,
+  uploadOnce,
+  uploadWithFailover,
+  type TestTask,
+} from './support/dap-parties.js';
+import { startFaultProxy, type FaultProxy, type ProxiedRequest } from './support/fault-proxy.js';
+import { restartAggregator, startAggregator, type AggregatorProcess } from './support/processes.js';
+import { openStoreProbe, type StoreProbe } from './support/store-probe.js';
+import { sleep, waitFor } from './support/wait.js';
+
+/** Driver settings of every Leader process: short leases so that takeovers happen quickly. */
+export const KILL_DRIVERS: Partial<DriverConfig> = {
+  intervalMs: 20,
+  leaseMs: 1500,
+  maxJobSize: 50,
+  minJobSize: 1,
+  // Retries while the Helper is unreachable must not exhaust a job (it would be abandoned).
+  maxAttempts: 1000,
+  maxBackoffMs: 200,
+  peerTimeoutMs: 10_000,
+};
+
+/** How the scenario is deployed. */
+export interface KillScenarioOptions {
+  /** Temporary directory for option files. */
+  dir: string;
+  leaderStore: string;
+  helperStore: string;
+  /** 2: two Leader processes share the store (PostgreSQL); 1: one Leader (SQLite). */
+  leaders: 1 | 2;
+  reports: number;
+}
+
+/** What happened, for the test's own assertions and its log line. */
+export interface KillScenarioReport {
+  uploadRetries: number;
+  replayed: number;
+  killed: string[];
+}
+
+const sameBody = (a: ProxiedRequest, b: ProxiedRequest): boolean =>
+  Buffer.compare(Buffer.from(a.body), Buffer.from(b.body)) === 0;
+
+/** The running processes of a deployment, by Leader slot, with restarts on the same store. */
+class Deployment {
+  leaders: (AggregatorProcess | undefined)[] = [];
+  /** One proxy per Leader slot: clients reach Leaders through it, so it survives restarts. */
+  leaderProxies: FaultProxy[] = [];
+  helper!: AggregatorProcess;
+  generation = 0;
+  readonly killed: string[] = [];
+
+  constructor(
+    readonly o: KillScenarioOptions,
+    readonly t: TestTask,
+    readonly helperProxy: FaultProxy,
+  ) {}
+
+  async startLeader(slot: number): Promise<AggregatorProcess> {
+    const p = await startAggregator(
+      {
+        name: `leader${slot}-${this.generation++}`,
+        store: this.o.leaderStore,
+        tasks: [this.t.leaderSpec],
+        drivers: KILL_DRIVERS,
+      },
+      this.o.dir,
+    );
+    this.leaders[slot] = p;
+    this.leaderProxies[slot].setTarget(p.url);
+    return p;
+  }
+
+  async killLeader(slot: number): Promise<void> {
+    const p = this.leaders[slot];
+    if (p === undefined) throw new Error(`leader slot ${slot} is not running`);
+    this.leaders[slot] = undefined;
+    this.killed.push(p.name);
+    await p.kill();
+  }
+
+  slotOf(name: string): number {
+    const slot = this.leaders.findIndex((p) => p?.name === name);
+    if (slot < 0) throw new Error(`no running leader named ${name}`);
+    return slot;
+  }
+
+  async killHelper(): Promise<void> {
+    this.killed.push(this.helper.name);
+    await this.helper.kill();
+  }
+
+  async restartHelper(): Promise<void> {
+    this.helper = await restartAggregator(this.helper, this.o.dir);
+    expect(new URL(this.helper.url).port).toBe(String(this.helper.options.port));
+    this.helperProxy.setTarget(this.helper.url);
+  }
+
+  /** URLs clients use now: every Leader slot's proxy. */
+  leaderUrls(): string[] {
+    return this.leaderProxies.map((p) => p.url);
+  }
+
+  /** A slot whose Leader is running. */
+  liveUrl(): string {
+    const slot = this.leaders.findIndex((p) => p !== undefined);
+    return this.leaderProxies[slot].url;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.leaders) await p?.kill();
+    await this.helper?.kill();
+    for (const p of this.leaderProxies) await p.close();
+    await this.helperProxy.close();
+  }
+}
+
+/**
+ * Runs the scenario and checks that the collected result is exact.
+ *
+ * @returns what happened (kills, retries, takeovers).
+ */
+export async function runKillScenario(o: KillScenarioOptions): Promise<KillScenarioReport> {
+  const helperProxy = await startFaultProxy('http://127.0.0.1:1/');
+  const t = await makeTestTask({
+    vdaf: { type: 'Prio3Sum', maxMeasurement: 100 },
+    helperEndpoint: helperProxy.url,
+  });
+  const d = new Deployment(o, t, helperProxy);
+  let leaderProbe: StoreProbe | undefined;
+  let helperProbe: StoreProbe | undefined;
+  try {
+    d.helper = await startAggregator(
+      { name: 'helper', store: o.helperStore, tasks: [t.helperSpec], drivers: { enabled: false } },
+      o.dir,
+    );
+    helperProxy.setTarget(d.helper.url);
+    for (let slot = 0; slot < o.leaders; slot++) {
+      d.leaderProxies.push(await startFaultProxy('http://127.0.0.1:1/'));
+      // Sequentially: the first Leader creates the shared HPKE key, the second finds it.
+      await d.startLeader(slot);
+    }
+    leaderProbe = await openStoreProbe(o.leaderStore);
+    helperProbe = await openStoreProbe(o.helperStore);
+
+    const time = BigInt(Math.floor(Date.now() / 1000 / t.leaderSpec.timePrecision));
+    const measurements = Array.from({ length: o.reports }, (_, i) => (i * 37) % 101);
+    const expectedSum = BigInt(measurements.reduce((a, b) => a + b, 0));
+    const reports = await sealReports(t, d.leaderUrls()[0], d.helper.url, measurements, time);
+
+    // Aggregation waits until the upload is over: the Helper answers 503 meanwhile (the jobs
+    // retry with backoff), so that the kills below fall into a phase, not a race.
+    let gate = true;
+    helperProxy.setPolicy(() => (gate ? { kind: 'fail', status: 503 } : { kind: 'forward' }));
+
+    // 1. Upload. A request to slot 0 whose body is still being sent when that Leader dies can
+    // never be stored there; the 3rd request slot 0 gets is stored, then the Leader is
+    // SIGKILLed before its answer reaches the client, so the client's retry is a replay.
+    const streamed = reports.slice(0, 40);
+    const streamedBytes = encodeUploadRequest(streamed);
+    const inflight = uploadOnce(
+      d.leaders[0]!.url,
+      t,
+      new ReadableStream<Uint8Array>({
+        start: (c) => c.enqueue(streamedBytes.subarray(0, streamedBytes.length >> 1)),
+      }),
+    );
+    let uploadsSeen = 0;
+    let cutChunk: ProxiedRequest | undefined;
+    let restarting: Promise<AggregatorProcess> | undefined;
+    d.leaderProxies[0].setPolicy((r) => {
+      if (r.resource !== 'reports' || ++uploadsSeen !== 3) return { kind: 'forward' };
+      cutChunk = r;
+      return {
+        kind: 'drop',
+        afterUpstream: async () => {
+          await d.killLeader(0);
+          // One Leader only: it comes back on the same store while the client keeps retrying.
+          if (o.leaders === 1) restarting = d.startLeader(0);
+        },
+      };
+    });
+    const stats = await uploadWithFailover(t, reports.slice(40), () => d.leaderUrls(), {
+      chunk: 40,
+      concurrency: 3,
+      attempts: 60,
+      pauseMs: 100,
+    });
+    expect(await inflight, 'the half-sent request failed').toMatchObject({ kind: 'failed' });
+    expect(cutChunk, 'the 3rd upload to slot 0 was cut by the kill').toBeDefined();
+    if (restarting !== undefined) await restarting;
+    else await d.startLeader(0);
+    // The cut request's reports were all stored before the kill: its retry replays them all.
+    expect(stats.replayed).toBe(40);
+    expect(stats.retried).toBeGreaterThanOrEqual(1);
+    // The half-sent request, sent again in full, stores every report (none was stored before).
+    expect(await uploadOnce(d.liveUrl(), t, streamed)).toEqual({ kind: 'stored', replayed: 0 });
+    const afterUpload = await leaderProbe.counts();
+    const storedReports = Object.values(afterUpload.reports).reduce((a, b) => a + b, 0);
+    expect(storedReports, 'each uploaded report stored exactly once').toBe(o.reports);
+
+    // 2. Aggregation. Once a job has finished, the next init request of the Leader in
+    // slot 0 is held at the Helper's door and that Leader is SIGKILLed while it holds the
+    // lease; the request then reaches the Helper (which commits) but the answer is lost. Until
+    // the job is taken over after lease expiry (by the other Leader, or by slot 0 restarted),
+    // every other init request gets 503, so that work remains for step 3.
+    let finishedJobs = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        finishedJobs = (await leaderProbe!.counts()).jobs.finished ?? 0;
+        await sleep(20);
+      }
+    })();
+    let heldInit: ProxiedRequest | undefined;
+    let retaken: ProxiedRequest | undefined;
+    let droppedInit: ProxiedRequest | undefined;
+    const target0 = d.leaders[0]!.name;
+    helperProxy.setPolicy((r) => {
+      if (r.resource !== 'aggregation_jobs') return { kind: 'forward' };
+      if (heldInit === undefined) {
+        if (finishedJobs === 0 || r.sender !== target0) return { kind: 'forward' };
+        heldInit = r;
+        return { kind: 'hold' };
+      }
+      if (retaken === undefined) {
+        if (r.sender === target0 || !sameBody(r, heldInit)) return { kind: 'fail', status: 503 };
+        retaken = r;
+        return { kind: 'forward' };
+      }
+      // 3. The Helper is SIGKILLed right after it answered an init request (it committed; the
+      // Leader never sees the answer), then restarted on the same port and store.
+      if (droppedInit === undefined && retaken.status !== undefined) {
+        droppedInit = r;
+        return { kind: 'drop', afterUpstream: () => d.killHelper() };
+      }
+      return { kind: 'forward' };
+    });
+    gate = false;
+    await waitFor('an init request of the slot-0 leader to be held', () => heldInit !== undefined);
+    watching = false;
+    await watcher;
+    const midAgg = await leaderProbe.counts();
+    expect(midAgg.jobs.finished ?? 0, 'some jobs finished before the kill').toBeGreaterThan(0);
+    expect(midAgg.leasedJobs, 'the killed leader holds a lease').toBeGreaterThan(0);
+    await d.killLeader(0);
+    await helperProxy.release();
+    if (o.leaders === 1) await d.startLeader(0);
+    await waitFor('the held job to be taken over and answered', () => retaken?.status);
+    expect(retaken!.status).toBe(200);
+    if (o.leaders === 2) await d.startLeader(0);
+
+    await waitFor('the helper to be killed mid-aggregation', () => d.killed.includes('helper'));
+    await d.restartHelper();
+    const resent = await waitFor('the lost init answer to be asked for again', () =>
+      helperProxy.log.find(
+        (r) => r.seq > droppedInit!.seq && sameBody(r, droppedInit!) && r.status === 200,
+      ),
+    );
+    expect(resent.sender).not.toBe('');
+
+    // Aggregation completes: every report went through both aggregators exactly once.
+    await waitFor(
+      'aggregation to finish',
+      async () => {
+        const c = await leaderProbe!.counts();
+        return (c.reports.done ?? 0) === o.reports && (c.jobs.active ?? 0) === 0;
+      },
+      45_000,
+    );
+    const leaderDone = await leaderProbe.counts();
+    const helperDone = await helperProbe.counts();
+    expect(leaderDone.jobs.abandoned ?? 0).toBe(0);
+    expect(leaderDone.aggregatedCount).toBe(o.reports);
+    expect(helperDone.aggregatedCount).toBe(o.reports);
+    expect(helperDone.aggregatedIds).toBe(o.reports);
+
+    // 4. Collection. The aggregate-share request is held; the Leader that sent it (it has marked
+    // the batch collected) is SIGKILLed; the request then reaches the Helper, the answer is lost,
+    // and the collection job is taken over after lease expiry.
+    let heldShare: ProxiedRequest | undefined;
+    helperProxy.setPolicy((r) => {
+      if (r.resource === 'aggregate_shares' && heldShare === undefined) {
+        heldShare = r;
+        return { kind: 'hold' };
+      }
+      return { kind: 'forward' };
+    });
+    const req = timeIntervalCollectionReq(time, 1n);
+    const created = await createCollection(d.liveUrl(), t, req);
+    if (!('location' in created)) throw new Error(`collection refused: ${JSON.stringify(created)}`);
+    await waitFor('the aggregate share request to be held', () => heldShare !== undefined);
+    const collector = heldShare!.sender;
+    const midCollect = await leaderProbe.counts();
+    expect(midCollect.collectedBuckets, 'the batch is marked collected').toBe(1);
+    expect(midCollect.collectionJobs.start ?? 0, 'the collection job is not finished').toBe(1);
+    await d.killLeader(d.slotOf(collector));
+    await helperProxy.release();
+    if (o.leaders === 1) await d.startLeader(0);
+    const outcome = await awaitCollectionResult(() => d.liveUrl(), t, created.location, req);
+    expect(outcome).toMatchObject({ kind: 'result', reportCount: BigInt(o.reports) });
+    if (outcome.kind === 'result') {
+      expect(outcome.result).toBe(expectedSum);
+      expect(outcome.noise).toBe('leader=off-for-testing, helper=off-for-testing');
+    }
+    const shareRequests = helperProxy.log.filter(
+      (r) => r.resource === 'aggregate_shares' && sameBody(r, heldShare!),
+    );
+    expect(shareRequests.some((r) => r.sender !== collector && r.status === 200)).toBe(true);
+    expect((await helperProbe.counts()).shareJobs, 'one aggregate share at the helper').toBe(1);
+
+    // 5. Collected at most once: the same request names the same job (same result), a deleted
+    // job cannot be created again, an overlapping query is refused, late reports are rejected.
+    const again = await createCollection(d.liveUrl(), t, req);
+    if (!('location' in again)) throw new Error('the existing job was not returned');
+    expect(again.location).toBe(created.location);
+    const same = await awaitCollectionResult(() => d.liveUrl(), t, again.location, req);
+    expect(same).toMatchObject({
+      kind: 'result',
+      reportCount: BigInt(o.reports),
+      result: expectedSum,
+    });
+    const del = await fetch(new URL(created.location.slice(1), d.liveUrl()), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${t.leaderSpec.collectorAuthToken}` },
+    });
+    expect(del.status).toBe(200);
+    expect(await createCollection(d.liveUrl(), t, req)).toMatchObject({
+      kind: 'problem',
+      status: 400,
+      type: 'batchOverlap',
+    });
+    expect(
+      await createCollection(d.liveUrl(), t, timeIntervalCollectionReq(time, 2n)),
+    ).toMatchObject({ kind: 'problem', type: 'batchOverlap' });
+    const late = await sealReports(t, d.liveUrl(), d.helper.url, [5], time);
+    await expect(uploadOnce(d.liveUrl(), t, late)).rejects.toThrow(
+      `report errors ${ReportError.batch_collected}`,
+    );
+
+    return {
+      uploadRetries: stats.retried,
+      replayed: stats.replayed,
+      killed: d.killed,
+    };
+  } finally {
+    await leaderProbe?.close();
+    await helperProbe?.close();
+    await d.close();
+  }
+}

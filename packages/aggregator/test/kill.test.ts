@@ -1,0 +1,47 @@
+// Crash tests with real processes: Leaders and a Helper run as child processes on the built
+// package (dist/, which `npm test` builds first through turbo's test -> build dependency; built
+// here when missing) and are SIGKILLed mid-upload, mid-aggregation and mid-collection. The
+// collected result (noise off) must be exact: nothing lost, nothing counted twice, one collection.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKillScenario } from './kill-scenario.js';
+import { dropSchema, freshSchema, PG_URL } from './pg-test-url.js';
+import { ensureBuilt } from './support/processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pm-kill-'));
+beforeAll(() => ensureBuilt(), 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SIGKILL of aggregator processes', () => {
+  it('two leaders sharing PostgreSQL and a helper: kills lose and double nothing', async () => {
+    const [ls, hs] = [freshSchema(), freshSchema()];
+    try {
+      const report = await runKillScenario({
+        dir,
+        leaderStore: `${PG_URL}?schema=${ls}`,
+        helperStore: `${PG_URL}?schema=${hs}`,
+        leaders: 2,
+        reports: 1200,
+      });
+      expect(report.killed.filter((n) => n.startsWith('leader'))).toHaveLength(3);
+      expect(report.killed).toContain('helper');
+    } finally {
+      await dropSchema(ls);
+      await dropSchema(hs);
+    }
+  }, 80_000);
+
+  it('one leader and a helper on SQLite: kills and restarts lose and double nothing', async () => {
+    const report = await runKillScenario({
+      dir,
+      leaderStore: `sqlite:${join(dir, 'leader.db')}`,
+      helperStore: `sqlite:${join(dir, 'helper.db')}`,
+      leaders: 1,
+      reports: 600,
+    });
+    expect(report.killed.filter((n) => n.startsWith('leader'))).toHaveLength(3);
+    expect(report.killed).toContain('helper');
+  }, 80_000);
+});

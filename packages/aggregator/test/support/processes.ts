@@ -1,0 +1,161 @@
+// Aggregator child processes for the kill tests: spawn test/support/aggregator-process.mjs on the
+// built package, wait (bounded) for its port, SIGKILL it, restart it on the same port and store.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import type { DriverConfig, TaskSpec } from '../../src/config.js';
+
+const pkg = join(import.meta.dirname, '..', '..');
+const script = join(import.meta.dirname, 'aggregator-process.mjs');
+
+/**
+ * Builds dist/ when this checkout has none (`npm test` builds first: turbo's test task depends
+ * on build, so dist/ is current there).
+ *
+ * @returns once dist/index.js exists.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (existsSync(join(pkg, 'dist', 'index.js'))) return;
+  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: pkg });
+}
+
+/** What an aggregator process runs with. */
+export interface ProcessOptions {
+  /** Names the process in logs and in the `x-pm-test-sender` header of its peer requests. */
+  name: string;
+  store: string;
+  tasks: TaskSpec[];
+  drivers: Partial<DriverConfig>;
+  /** Fixed port (restarts); 0 or absent for an ephemeral one. */
+  port?: number;
+}
+
+/** A running aggregator process. */
+export interface AggregatorProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT/`. */
+  readonly url: string;
+  readonly options: ProcessOptions;
+  /** Resolves when the process has exited (code or signal). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILLs the process and waits for its exit. */
+  kill(): Promise<void>;
+  /** SIGTERMs the process (graceful stop) and waits for its exit, SIGKILL after `ms`. */
+  stop(ms?: number): Promise<void>;
+  /** The last lines the process wrote to stderr (warnings, errors), for failure messages. */
+  stderr(): string;
+}
+
+/**
+ * Starts an aggregator process and waits until it listens.
+ *
+ * @param options - see `ProcessOptions`.
+ * @param dir - where the options file is written.
+ * @param timeoutMs - bound on the start-up.
+ * @returns the running process.
+ * @throws {Error} when it exits or stays silent for `timeoutMs`.
+ */
+export async function startAggregator(
+  options: ProcessOptions,
+  dir: string,
+  timeoutMs = 20_000,
+): Promise<AggregatorProcess> {
+  const file = join(dir, `${options.name}-${Date.now()}-${Math.random()}.json`);
+  writeFileSync(file, JSON.stringify(options));
+  const child: ChildProcess = spawn(process.execPath, [script, file], {
+    cwd: pkg,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const errLines: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => {
+    errLines.push(l);
+    if (errLines.length > 40) errLines.shift();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name}: no listening line within ${timeoutMs} ms`));
+    }, timeoutMs);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string; port?: number };
+        if (msg.event === 'listening' && typeof msg.port === 'number') {
+          clearTimeout(timer);
+          resolve(msg.port);
+        }
+      } catch {
+        // Not one of our lines.
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `${options.name}: exited (${code ?? signal}) before listening: ${errLines.join('\n')}`,
+        ),
+      );
+    });
+  });
+  const waitExit = async (ms: number): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+    const outcome = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') throw new Error(`${options.name}: did not exit within ${ms} ms`);
+  };
+  return {
+    name: options.name,
+    pid: child.pid!,
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    options: { ...options, port },
+    exited,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await waitExit(10_000);
+    },
+    stop: async (ms = 10_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      try {
+        await waitExit(ms);
+      } catch {
+        child.kill('SIGKILL');
+        await waitExit(10_000);
+      }
+    },
+    stderr: () => errLines.join('\n'),
+  };
+}
+
+/**
+ * Starts a process again with the options (store, tasks, port) of a stopped one.
+ *
+ * @param previous - the exited process.
+ * @param dir - where the options file is written.
+ * @returns the new process, on the same port.
+ */
+export async function restartAggregator(
+  previous: AggregatorProcess,
+  dir: string,
+): Promise<AggregatorProcess> {
+  // A port freed by a killed listener can be bound again at once (SO_REUSEADDR), but retry
+  // briefly in case the kernel has not finished tearing the socket down.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await startAggregator(previous.options, dir);
+    } catch (e) {
+      lastError = e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw lastError;
+}
