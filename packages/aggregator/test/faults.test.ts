@@ -227,7 +227,7 @@ describe('restarts', () => {
     try {
       await restartScenario(`${PG_URL}?schema=${ls}`, `${PG_URL}?schema=${hs}`);
       const ds = await openDatastore(`${PG_URL}?schema=${ls}`);
-      expect(await ds.schemaVersion()).toBe(2);
+      expect(await ds.schemaVersion()).toBe(3);
       await ds.close();
     } finally {
       await dropSchema(ls);

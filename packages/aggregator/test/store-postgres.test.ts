@@ -30,8 +30,8 @@ describe('PostgreSQL datastore', () => {
         openDatastore(`${PG_URL}?schema=${schema}`),
         openDatastore(`${PG_URL}?schema=${schema}`),
       ]);
-      expect(await a.schemaVersion()).toBe(2);
-      expect(await b.schemaVersion()).toBe(2);
+      expect(await a.schemaVersion()).toBe(3);
+      expect(await b.schemaVersion()).toBe(3);
       await a.close();
       await b.close();
     } finally {

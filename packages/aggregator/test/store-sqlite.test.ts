@@ -22,7 +22,7 @@ describe('SQLite datastore', () => {
     await a.close();
     const b = await openDatastore(`sqlite:${path}`);
     expect(await b.transaction('t', (tx) => tx.getTask(taskId))).not.toBeNull();
-    expect(await b.schemaVersion()).toBe(2);
+    expect(await b.schemaVersion()).toBe(3);
     await b.close();
     await expect(b.transaction('t', (tx) => tx.listTasks())).rejects.toMatchObject({
       code: 'STORE',

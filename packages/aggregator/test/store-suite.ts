@@ -124,12 +124,48 @@ export function datastoreSuite(
           privateKey: u8(32, 2),
           state: 'active' as const,
           createdAt: 9,
+          deleteAfter: null,
         };
         await ds.transaction('t', (tx) => tx.putHpkeKey(key));
         expect(await ds.transaction('t', (tx) => tx.getHpkeKey(7))).toEqual(key);
         expect(await ds.transaction('t', (tx) => tx.setHpkeKeyState(7, 'expired'))).toBe(true);
         expect((await ds.transaction('t', (tx) => tx.listHpkeKeys()))[0].state).toBe('expired');
         expect(await ds.transaction('t', (tx) => tx.getHpkeKey(8))).toBeNull();
+      }));
+
+    it('rotates HPKE keys: expires the others with a deletion time, deletes them when due', () =>
+      withStore(async (ds) => {
+        const key = (configId: number, createdAt: number) => ({
+          configId,
+          config: u8(40, configId),
+          privateKey: u8(32, configId),
+          state: 'active' as const,
+          createdAt,
+          deleteAfter: null,
+        });
+        await ds.transaction('t', async (tx) => {
+          expect(await tx.insertHpkeKey(key(1, 10))).toBe(true);
+          expect(await tx.insertHpkeKey(key(2, 20))).toBe(true);
+          // A taken config ID changes nothing.
+          expect(await tx.insertHpkeKey({ ...key(1, 99), privateKey: u8(32, 9) })).toBe(false);
+          await tx.putHpkeKey({ ...key(3, 5), state: 'expired' });
+        });
+        expect(await ds.transaction('t', (tx) => tx.getHpkeKey(1))).toEqual(key(1, 10));
+        await ds.transaction('t', (tx) => tx.insertHpkeKey(key(4, 30)));
+        expect(await ds.transaction('t', (tx) => tx.retireHpkeKeys(4, 1000))).toEqual([1, 2]);
+        const listed = await ds.transaction('t', (tx) => tx.listHpkeKeys());
+        expect(listed.map((k) => [k.configId, k.state, k.deleteAfter])).toEqual([
+          [4, 'active', null],
+          [2, 'expired', 1000],
+          [1, 'expired', 1000],
+          [3, 'expired', null],
+        ]);
+        expect(await ds.transaction('t', (tx) => tx.deleteRetiredHpkeKeys(999))).toEqual([]);
+        expect(await ds.transaction('t', (tx) => tx.deleteRetiredHpkeKeys(1000))).toEqual([1, 2]);
+        // A key expired without a deletion time, and the active one, stay.
+        const left = await ds.transaction('t', (tx) => tx.listHpkeKeys());
+        expect(left.map((k) => k.configId)).toEqual([4, 3]);
+        expect(await ds.transaction('t', (tx) => tx.deleteRetiredHpkeKeys(1e15))).toEqual([]);
       }));
 
     it('rolls back everything a failed transaction did', () =>
@@ -321,6 +357,49 @@ export function datastoreSuite(
         );
       }));
 
+    it('marks a lease taken over from a holder whose lease ran out, not a released one', () =>
+      withStore(async (ds) => {
+        const taskId = id32();
+        await ds.transaction('t', (tx) => tx.putAggregationJob(job(taskId, id16()), []));
+        await ds.transaction('t', (tx) => tx.putCollectionJob(collectionJob(taskId, id16())));
+        const [first] = await ds.transaction('t', (tx) => tx.acquireAggregationJobs(1000, 500, 5));
+        expect(first.takeover).toBe(false);
+        const [taken] = await ds.transaction('t', (tx) => tx.acquireAggregationJobs(1500, 500, 5));
+        expect(taken).toMatchObject({ attempts: 2, takeover: true });
+        expect(await ds.transaction('t', (tx) => tx.releaseAggregationJob(taken, 1600))).toBe(true);
+        const [again] = await ds.transaction('t', (tx) => tx.acquireAggregationJobs(1600, 500, 5));
+        expect(again).toMatchObject({ attempts: 3, takeover: false });
+
+        const [c1] = await ds.transaction('t', (tx) => tx.acquireCollectionJobs(10, 100, 5));
+        expect(c1.takeover).toBe(false);
+        const [c2] = await ds.transaction('t', (tx) => tx.acquireCollectionJobs(110, 100, 5));
+        expect(c2.takeover).toBe(true);
+      }));
+
+    it('counts queue depths over every task', () =>
+      withStore(async (ds) => {
+        const [t1, t2] = [id32(), id32()];
+        await ds.transaction('t', async (tx) => {
+          for (let i = 0; i < 5; i++) {
+            await tx.putClientReport({ taskId: t1, reportId: id16(), time: i, encoded: u8(1) });
+          }
+          await tx.putClientReport({ taskId: t2, reportId: id16(), time: 1, encoded: u8(1) });
+          await tx.putAggregationJob(job(t1, id16()), []);
+          await tx.putAggregationJob(job(t1, id16(), { state: 'finished' }), []);
+          await tx.putCollectionJob(collectionJob(t2, id16()));
+          await tx.putCollectionJob({ ...collectionJob(t2, id16()), state: 'finished' });
+        });
+        const claimed = await ds.transaction('t', (tx) => tx.claimPendingReports(t1, 2));
+        await ds.transaction('t', (tx) => tx.finishReports(t1, [claimed[0].reportId]));
+        expect(await ds.transaction('t', (tx) => tx.queueDepths())).toEqual({
+          pendingReports: 4,
+          claimedReports: 1,
+          activeAggregationJobs: 1,
+          pendingCollectionJobs: 1,
+        });
+        expect(await ds.transaction('t', (tx) => tx.countPendingReports())).toBe(4);
+      }));
+
     it('gives concurrent acquirers distinct jobs', () =>
       withStore(async (ds) => {
         const taskId = id32();
@@ -350,6 +429,176 @@ export function datastoreSuite(
         expect(await ds.transaction('t', (tx) => tx.markReportsAggregated(id32(), [a]))).toEqual([
           true,
         ]);
+      }));
+
+    it('garbage-collects expired state in bounded batches, never what is still needed', () =>
+      withStore(async (ds) => {
+        const [taskId, other] = [id32(), id32()];
+        const old = Array.from({ length: 5 }, id16);
+        const fresh = id16();
+        const claimedId = id16();
+        await ds.transaction('t', async (tx) => {
+          for (const reportId of old) {
+            await tx.putClientReport({ taskId, reportId, time: 10, encoded: u8(2) });
+          }
+          await tx.putClientReport({ taskId, reportId: fresh, time: 50, encoded: u8(2) });
+          await tx.putClientReport({ taskId, reportId: claimedId, time: 1, encoded: u8(2) });
+          await tx.putClientReport({ taskId: other, reportId: id16(), time: 1, encoded: u8(2) });
+        });
+        // The oldest report is claimed into an active job: it and the job must stay.
+        const [claimed] = await ds.transaction('t', (tx) => tx.claimPendingReports(taskId, 1));
+        expect(claimed.reportId).toEqual(claimedId);
+        await ds.transaction('t', (tx) => tx.finishReports(taskId, [old[0]]));
+        await ds.transaction('t', async (tx) => {
+          expect(await tx.markReportsAggregated(taskId, old.slice(0, 3), [10, 10, 10])).toEqual([
+            true,
+            true,
+            true,
+          ]);
+          await tx.markReportsAggregated(taskId, [fresh], [50]);
+          // Without a time an entry is never collected.
+          await tx.markReportsAggregated(taskId, [old[4]]);
+        });
+        const activeJob = id16();
+        const doneOld = id16();
+        const doneRecent = id16();
+        const ras = (jobId: Uint8Array): ReportAggregationRecord[] => [
+          {
+            taskId,
+            jobId,
+            ord: 0,
+            reportId: id16(),
+            time: 1,
+            state: 'finished',
+            error: null,
+            payload: null,
+          },
+        ];
+        await ds.transaction('t', async (tx) => {
+          await tx.putAggregationJob(
+            job(taskId, activeJob, { timeMax: 1, createdAt: 1 }),
+            ras(activeJob),
+          );
+          await tx.putAggregationJob(
+            job(taskId, doneOld, { state: 'finished', timeMax: 10, createdAt: 500 }),
+            ras(doneOld),
+          );
+          await tx.putAggregationJob(
+            job(taskId, doneRecent, { state: 'abandoned', timeMax: 60, createdAt: 5000 }),
+            ras(doneRecent),
+          );
+          await tx.putCollectionJob({ ...collectionJob(taskId, id16()), createdAt: 1 });
+          await tx.putCollectionJob({
+            ...collectionJob(taskId, id16()),
+            state: 'finished',
+            createdAt: 1,
+          });
+          await tx.putAggregateShareJob({
+            taskId,
+            jobId: id16(),
+            requestHash: u8(32),
+            buckets: [u8(8)],
+            reportCount: 1,
+            checksum: u8(32),
+            response: u8(4),
+            createdAt: 1,
+          });
+        });
+        const bucket = u8(8, 4);
+        await ds.transaction('t', (tx) =>
+          tx.accumulate(taskId, bucket, 1, delta(3n, old[0], 10), merge),
+        );
+
+        // Nothing goes without cutoffs.
+        const none = await ds.transaction('t', (tx) =>
+          tx.deleteExpired(taskId, { reportTimeBefore: null, createdBefore: null }, 100),
+        );
+        expect(Object.values(none).every((n) => n === 0)).toBe(true);
+
+        // Reports before time 20, in batches of 2; jobs by report time only.
+        const cut = { reportTimeBefore: 20, createdBefore: null };
+        const first = await ds.transaction('t', (tx) => tx.deleteExpired(taskId, cut, 2));
+        expect(first).toMatchObject({ clientReports: 2, aggregatedReports: 2, aggregationJobs: 1 });
+        const second = await ds.transaction('t', (tx) => tx.deleteExpired(taskId, cut, 2));
+        expect(second).toMatchObject({
+          clientReports: 2,
+          aggregatedReports: 1,
+          aggregationJobs: 0,
+        });
+        const third = await ds.transaction('t', (tx) => tx.deleteExpired(taskId, cut, 2));
+        expect(third).toMatchObject({ clientReports: 1, aggregatedReports: 0 });
+        const fourth = await ds.transaction('t', (tx) => tx.deleteExpired(taskId, cut, 2));
+        expect(Object.values(fourth).every((n) => n === 0)).toBe(true);
+
+        await ds.transaction('t', async (tx) => {
+          for (const id of old) expect(await tx.getClientReport(taskId, id)).toBeNull();
+          expect((await tx.getClientReport(taskId, claimedId))?.state).toBe('claimed');
+          expect(await tx.getClientReport(taskId, fresh)).not.toBeNull();
+          expect(await tx.countClientReports(other, 'pending')).toBe(1);
+          // Deleted replay entries read as new again; kept ones still detect the replay.
+          expect(await tx.markReportsAggregated(taskId, [old[0], fresh, old[4]])).toEqual([
+            true,
+            false,
+            false,
+          ]);
+          expect(await tx.getAggregationJob(taskId, activeJob)).not.toBeNull();
+          expect(await tx.getAggregationJob(taskId, doneOld)).toBeNull();
+          expect(await tx.getReportAggregations(taskId, doneOld)).toEqual([]);
+          expect(await tx.getAggregationJob(taskId, doneRecent)).not.toBeNull();
+          expect(await tx.getReportAggregations(taskId, activeJob)).toHaveLength(1);
+        });
+        // Throw the replay probe above away again.
+        await ds.transaction('t', (tx) => tx.deleteExpired(taskId, cut, 100));
+
+        // Jobs by creation time: inactive ones go, the active job and the started collection stay.
+        const byAge = await ds.transaction('t', (tx) =>
+          tx.deleteExpired(taskId, { reportTimeBefore: null, createdBefore: 10_000 }, 100),
+        );
+        expect(byAge).toEqual({
+          clientReports: 0,
+          aggregatedReports: 0,
+          aggregationJobs: 1,
+          collectionJobs: 1,
+          aggregateShareJobs: 1,
+        });
+        await ds.transaction('t', async (tx) => {
+          expect(await tx.getAggregationJob(taskId, activeJob)).not.toBeNull();
+          expect(await tx.getAggregationJob(taskId, doneRecent)).toBeNull();
+          expect(await tx.acquireCollectionJobs(1e12, 10, 10)).toHaveLength(1);
+          // Aggregates and their collection marks are never garbage collected.
+          expect(await tx.readBatchAggregations(taskId, [bucket])).toHaveLength(1);
+        });
+      }));
+
+    it('garbage collection leaves alone a report a concurrent transaction claims', () =>
+      withStore(async (ds) => {
+        const taskId = id32();
+        await ds.transaction('t', async (tx) => {
+          for (let i = 0; i < 6; i++)
+            await tx.putClientReport({ taskId, reportId: id16(), time: 1, encoded: u8(1) });
+        });
+        let claimedNow = (): void => {};
+        const claimedP = new Promise<void>((r) => (claimedNow = r));
+        let proceed = (): void => {};
+        const proceedP = new Promise<void>((r) => (proceed = r));
+        const claim = ds.transaction('claim', async (tx) => {
+          const got = await tx.claimPendingReports(taskId, 3);
+          claimedNow();
+          await proceedP;
+          return got;
+        });
+        await claimedP;
+        const gc = ds.transaction('gc', (tx) =>
+          tx.deleteExpired(taskId, { reportTimeBefore: 5, createdBefore: null }, 100),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        proceed();
+        const got = await claim;
+        const counts = await gc;
+        expect(got).toHaveLength(3);
+        expect(counts.clientReports).toBe(3);
+        expect(await ds.transaction('t', (tx) => tx.countClientReports(taskId, 'claimed'))).toBe(3);
+        expect(await ds.transaction('t', (tx) => tx.countClientReports(taskId, 'pending'))).toBe(0);
       }));
 
     it('accumulates into sharded batch buckets and merges on read', () =>

@@ -113,6 +113,7 @@ export async function commitOutputShares(
   const fresh = await tx.markReportsAggregated(
     task.id,
     open.map((i) => shares[i].reportId),
+    open.map((i) => shares[i].time),
   );
   const perBucket = new Map<string, { bucket: Uint8Array; items: OutputShare[] }>();
   open.forEach((i, k) => {

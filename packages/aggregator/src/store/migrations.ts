@@ -119,6 +119,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'noise status of collection jobs',
     statements: [`ALTER TABLE collection_jobs ADD COLUMN noise TEXT`],
   },
+  {
+    version: 3,
+    name: 'garbage collection and key rotation',
+    statements: [
+      // Report time of anti-replay entries; NULL (rows written before this migration) is
+      // unknown, and such an entry is kept until its task is deleted.
+      `ALTER TABLE aggregated_reports ADD COLUMN time {INT}`,
+      `CREATE INDEX aggregated_reports_by_time ON aggregated_reports (task_id, time)`,
+      `CREATE INDEX client_reports_by_time ON client_reports (task_id, time)`,
+      `CREATE INDEX aggregation_jobs_by_created ON aggregation_jobs (task_id, created_at)`,
+      `CREATE INDEX collection_jobs_by_created ON collection_jobs (task_id, created_at)`,
+      `CREATE INDEX aggregate_share_jobs_by_created ON aggregate_share_jobs (task_id, created_at)`,
+      // When an expired HPKE key may be deleted (ms since the epoch); NULL keeps it.
+      `ALTER TABLE hpke_keys ADD COLUMN delete_after {INT}`,
+    ],
+  },
 ];
 
 /**

@@ -14,10 +14,13 @@ import type {
   ClientReportState,
   CollectionJobRecord,
   Datastore,
+  GcCounts,
+  GcCutoffs,
   HpkeKeyRecord,
   Lease,
   MergeAggShares,
   OutstandingBatchRecord,
+  QueueDepths,
   ReportAggregationRecord,
   TaskRecord,
   Transaction,
@@ -226,10 +229,12 @@ class SqlTransaction implements Transaction {
 
   async putHpkeKey(key: HpkeKeyRecord): Promise<void> {
     await this.run(
-      `INSERT INTO hpke_keys (config_id, config, private_key, state, created_at) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO hpke_keys (config_id, config, private_key, state, created_at, delete_after)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (config_id) DO UPDATE SET config = excluded.config,
-         private_key = excluded.private_key, state = excluded.state, created_at = excluded.created_at`,
-      [key.configId, key.config, key.privateKey, key.state, key.createdAt],
+         private_key = excluded.private_key, state = excluded.state, created_at = excluded.created_at,
+         delete_after = excluded.delete_after`,
+      [key.configId, key.config, key.privateKey, key.state, key.createdAt, key.deleteAfter ?? null],
     );
   }
 
@@ -240,6 +245,8 @@ class SqlTransaction implements Transaction {
       privateKey: bytes(r.private_key),
       state: r.state as HpkeKeyRecord['state'],
       createdAt: num(r.created_at),
+      deleteAfter:
+        r.delete_after === null || r.delete_after === undefined ? null : num(r.delete_after),
     };
   }
 
@@ -257,6 +264,33 @@ class SqlTransaction implements Transaction {
     return (
       (await this.run('UPDATE hpke_keys SET state = ? WHERE config_id = ?', [state, configId])) > 0
     );
+  }
+
+  async insertHpkeKey(key: HpkeKeyRecord): Promise<boolean> {
+    const changes = await this.run(
+      `INSERT INTO hpke_keys (config_id, config, private_key, state, created_at, delete_after)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (config_id) DO NOTHING`,
+      [key.configId, key.config, key.privateKey, key.state, key.createdAt, key.deleteAfter ?? null],
+    );
+    return changes > 0;
+  }
+
+  async retireHpkeKeys(keepConfigId: number, deleteAfter: number): Promise<number[]> {
+    const rows = await this.rows(
+      `UPDATE hpke_keys SET state = 'expired', delete_after = ?
+       WHERE state = 'active' AND config_id <> ? RETURNING config_id`,
+      [deleteAfter, keepConfigId],
+    );
+    return rows.map((r) => num(r.config_id)).sort((a, b) => a - b);
+  }
+
+  async deleteRetiredHpkeKeys(now: number): Promise<number[]> {
+    const rows = await this.rows(
+      `DELETE FROM hpke_keys WHERE state = 'expired' AND delete_after IS NOT NULL AND delete_after <= ?
+       RETURNING config_id`,
+      [now],
+    );
+    return rows.map((r) => num(r.config_id)).sort((a, b) => a - b);
   }
 
   async putClientReport(report: Omit<ClientReportRecord, 'state'>): Promise<boolean> {
@@ -415,21 +449,29 @@ class SqlTransaction implements Transaction {
   ) {
     const token = randomBytes(16);
     const expiry = now + leaseMs;
-    const rows = await this.rows(
-      `UPDATE ${table} SET lease_expiry = ?, lease_token = ?, lease_attempts = lease_attempts + 1
-       WHERE (task_id, job_id) IN (
-         SELECT task_id, job_id FROM ${table} WHERE state = '${active}' AND lease_expiry <= ?
-         ORDER BY lease_expiry LIMIT ?${this.lock('FOR UPDATE SKIP LOCKED')})
-       RETURNING task_id, job_id, lease_attempts`,
-      [expiry, token, now, limit],
+    // A job still carrying a token was never released: its holder's lease ran out.
+    const free = await this.rows(
+      `SELECT task_id, job_id, lease_token FROM ${table} WHERE state = '${active}' AND lease_expiry <= ?
+       ORDER BY lease_expiry LIMIT ?${this.lock('FOR UPDATE SKIP LOCKED')}`,
+      [now, limit],
     );
-    return rows.map((r): Lease => ({
-      taskId: bytes(r.task_id),
-      jobId: bytes(r.job_id),
-      token: new Uint8Array(token),
-      expiry,
-      attempts: num(r.lease_attempts),
-    }));
+    const leases: Lease[] = [];
+    for (const f of free) {
+      const [r] = await this.rows(
+        `UPDATE ${table} SET lease_expiry = ?, lease_token = ?, lease_attempts = lease_attempts + 1
+         WHERE task_id = ? AND job_id = ? RETURNING lease_attempts`,
+        [expiry, token, f.task_id, f.job_id],
+      );
+      leases.push({
+        taskId: bytes(f.task_id),
+        jobId: bytes(f.job_id),
+        token: new Uint8Array(token),
+        expiry,
+        attempts: num(r.lease_attempts),
+        takeover: f.lease_token !== null && f.lease_token !== undefined,
+      });
+    }
+    return leases;
   }
 
   private async release(table: string, lease: Lease, availableAt: number): Promise<boolean> {
@@ -479,12 +521,16 @@ class SqlTransaction implements Transaction {
     return num(r.n);
   }
 
-  async markReportsAggregated(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<boolean[]> {
+  async markReportsAggregated(
+    taskId: Uint8Array,
+    reportIds: Uint8Array[],
+    times?: readonly number[],
+  ): Promise<boolean[]> {
     const out: boolean[] = [];
-    for (const id of reportIds) {
+    for (const [i, id] of reportIds.entries()) {
       const changes = await this.run(
-        `INSERT INTO aggregated_reports (task_id, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-        [taskId, id],
+        `INSERT INTO aggregated_reports (task_id, report_id, time) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+        [taskId, id, times?.[i] ?? null],
       );
       out.push(changes > 0);
     }
@@ -774,6 +820,96 @@ class SqlTransaction implements Transaction {
       [taskId],
     );
     return rows.map((r) => this.toBatch(r));
+  }
+
+  async queueDepths(): Promise<QueueDepths> {
+    const reports = await this.rows(
+      `SELECT state, COUNT(*) AS n FROM client_reports WHERE state IN ('pending', 'claimed')
+       GROUP BY state`,
+    );
+    const count = (state: string) => num(reports.find((r) => r.state === state)?.n ?? 0);
+    const [jobs] = await this.rows(
+      `SELECT COUNT(*) AS n FROM aggregation_jobs WHERE state = 'active'`,
+    );
+    const [collections] = await this.rows(
+      `SELECT COUNT(*) AS n FROM collection_jobs WHERE state = 'start'`,
+    );
+    return {
+      pendingReports: count('pending'),
+      claimedReports: count('claimed'),
+      activeAggregationJobs: num(jobs.n),
+      pendingCollectionJobs: num(collections.n),
+    };
+  }
+
+  async countPendingReports(): Promise<number> {
+    const [r] = await this.rows(`SELECT COUNT(*) AS n FROM client_reports WHERE state = 'pending'`);
+    return num(r.n);
+  }
+
+  async deleteExpired(taskId: Uint8Array, cutoffs: GcCutoffs, limit: number): Promise<GcCounts> {
+    const counts: GcCounts = {
+      clientReports: 0,
+      aggregatedReports: 0,
+      aggregationJobs: 0,
+      collectionJobs: 0,
+      aggregateShareJobs: 0,
+    };
+    // The batch is chosen once, in a CTE: PostgreSQL may rescan a locking IN subquery per row
+    // and so exceed the limit. The outer conditions repeat the inner ones, so that a row another
+    // transaction changed meanwhile (a report claimed into a job) is rechecked and left alone.
+    const skipLocked = this.lock('FOR UPDATE SKIP LOCKED');
+    const { reportTimeBefore: before, createdBefore } = cutoffs;
+    if (before !== null) {
+      counts.clientReports = await this.run(
+        `WITH doomed AS (SELECT report_id FROM client_reports
+           WHERE task_id = ? AND time < ? AND state IN ('pending', 'done') LIMIT ?${skipLocked})
+         DELETE FROM client_reports WHERE task_id = ? AND time < ? AND state IN ('pending', 'done')
+           AND report_id IN (SELECT report_id FROM doomed)`,
+        [taskId, before, limit, taskId, before],
+      );
+      counts.aggregatedReports = await this.run(
+        `WITH doomed AS (SELECT report_id FROM aggregated_reports
+           WHERE task_id = ? AND time < ? LIMIT ?${skipLocked})
+         DELETE FROM aggregated_reports WHERE task_id = ? AND time < ?
+           AND report_id IN (SELECT report_id FROM doomed)`,
+        [taskId, before, limit, taskId, before],
+      );
+    }
+    if (before !== null || createdBefore !== null) {
+      const jobs = await this.rows(
+        `SELECT job_id FROM aggregation_jobs WHERE task_id = ? AND state <> 'active'
+         AND (time_max < ? OR created_at < ?) LIMIT ?${skipLocked}`,
+        [taskId, before ?? -1, createdBefore ?? -1, limit],
+      );
+      for (const j of jobs) {
+        await this.run('DELETE FROM report_aggregations WHERE task_id = ? AND job_id = ?', [
+          taskId,
+          j.job_id,
+        ]);
+        counts.aggregationJobs += await this.run(
+          `DELETE FROM aggregation_jobs WHERE task_id = ? AND job_id = ? AND state <> 'active'`,
+          [taskId, j.job_id],
+        );
+      }
+    }
+    if (createdBefore !== null) {
+      counts.collectionJobs = await this.run(
+        `WITH doomed AS (SELECT job_id FROM collection_jobs
+           WHERE task_id = ? AND state <> 'start' AND created_at < ? LIMIT ?${skipLocked})
+         DELETE FROM collection_jobs WHERE task_id = ? AND state <> 'start' AND created_at < ?
+           AND job_id IN (SELECT job_id FROM doomed)`,
+        [taskId, createdBefore, limit, taskId, createdBefore],
+      );
+      counts.aggregateShareJobs = await this.run(
+        `WITH doomed AS (SELECT job_id FROM aggregate_share_jobs
+           WHERE task_id = ? AND created_at < ? LIMIT ?${skipLocked})
+         DELETE FROM aggregate_share_jobs WHERE task_id = ? AND created_at < ?
+           AND job_id IN (SELECT job_id FROM doomed)`,
+        [taskId, createdBefore, limit, taskId, createdBefore],
+      );
+    }
+    return counts;
   }
 }
 

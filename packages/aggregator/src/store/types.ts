@@ -13,7 +13,10 @@ export interface TaskRecord {
   spec: string;
 }
 
-/** An HPKE key pair of this aggregator, served by `hpke_config` while `active`. */
+/**
+ * An HPKE key pair of this aggregator, served by `hpke_config` while `active`. An `expired` key
+ * is no longer advertised but still opens shares sealed to it until it is deleted.
+ */
 export interface HpkeKeyRecord {
   configId: number;
   /** The encoded DAP `HpkeConfig`. */
@@ -21,6 +24,8 @@ export interface HpkeKeyRecord {
   privateKey: Uint8Array;
   state: 'active' | 'expired';
   createdAt: number;
+  /** Expired keys: when the key may be deleted (ms since the epoch); null or absent keeps it. */
+  deleteAfter?: number | null;
 }
 
 /** Lifecycle of an uploaded report on the Leader. */
@@ -86,6 +91,8 @@ export interface Lease {
   expiry: number;
   /** How many times the job has been leased, this lease included. */
   attempts: number;
+  /** True when the previous lease ran out without being released (its holder died or stalled). */
+  takeover?: boolean;
 }
 
 /** What one commit adds to a batch bucket. */
@@ -168,6 +175,41 @@ export interface OutstandingBatchRecord {
   createdAt: number;
 }
 
+/** Work waiting in the store, for metrics and back-pressure. */
+export interface QueueDepths {
+  /** Uploaded reports not yet in an aggregation job. */
+  pendingReports: number;
+  /** Reports in aggregation jobs not yet finished. */
+  claimedReports: number;
+  /** Aggregation jobs still to be driven. */
+  activeAggregationJobs: number;
+  /** Collection jobs not yet finished or failed. */
+  pendingCollectionJobs: number;
+}
+
+/** How many rows one garbage-collection call removed, by kind. */
+export interface GcCounts {
+  /** Uploaded reports (Leader), pending or done. */
+  clientReports: number;
+  /** Entries of the anti-replay set. */
+  aggregatedReports: number;
+  /** Aggregation jobs, each with its report aggregations. */
+  aggregationJobs: number;
+  collectionJobs: number;
+  aggregateShareJobs: number;
+}
+
+/** What `deleteExpired` may delete; a null bound deletes nothing of its kinds. */
+export interface GcCutoffs {
+  /**
+   * Reports and anti-replay entries whose report time (time_precision units) is before this,
+   * and inactive aggregation jobs whose newest report is before it.
+   */
+  reportTimeBefore: number | null;
+  /** Inactive aggregation, collection and aggregate-share jobs created before this (ms). */
+  createdBefore: number | null;
+}
+
 /** The operations available inside one transaction. */
 export interface Transaction {
   putTask(task: TaskRecord): Promise<void>;
@@ -179,6 +221,17 @@ export interface Transaction {
   getHpkeKey(configId: number): Promise<HpkeKeyRecord | null>;
   listHpkeKeys(): Promise<HpkeKeyRecord[]>;
   setHpkeKeyState(configId: number, state: HpkeKeyRecord['state']): Promise<boolean>;
+  /** Stores a new key; false (and nothing changed) when its config ID is taken. */
+  insertHpkeKey(key: HpkeKeyRecord): Promise<boolean>;
+  /**
+   * Expires every active key except `keepConfigId`; they stay usable for decryption until
+   * `deleteAfter` (ms), when `deleteRetiredHpkeKeys` removes them.
+   *
+   * @returns the config IDs expired.
+   */
+  retireHpkeKeys(keepConfigId: number, deleteAfter: number): Promise<number[]>;
+  /** Deletes expired keys whose `deleteAfter` is at or before `now`; returns their config IDs. */
+  deleteRetiredHpkeKeys(now: number): Promise<number[]>;
 
   /** Stores a new pending report; false (and nothing changed) when its ID is known. */
   putClientReport(report: Omit<ClientReportRecord, 'state'>): Promise<boolean>;
@@ -217,8 +270,16 @@ export interface Transaction {
     scope: { timeFrom: number; timeTo: number } | { batchId: Uint8Array },
   ): Promise<number>;
 
-  /** Inserts report IDs into the anti-replay set; per ID, true if it was new. */
-  markReportsAggregated(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<boolean[]>;
+  /**
+   * Inserts report IDs into the anti-replay set; per ID, true if it was new. `times` (report
+   * times in time_precision units, parallel to `reportIds`) lets the garbage collector expire
+   * the entries; an entry without a time is never garbage collected.
+   */
+  markReportsAggregated(
+    taskId: Uint8Array,
+    reportIds: Uint8Array[],
+    times?: readonly number[],
+  ): Promise<boolean[]>;
   /** Locks buckets against collection for the rest of the transaction (shared lock). */
   lockBucketsForCommit(taskId: Uint8Array, buckets: Uint8Array[]): Promise<BucketStatus[]>;
   /** Locks buckets exclusively, to mark them collected. */
@@ -266,6 +327,24 @@ export interface Transaction {
     closeAt: number,
   ): Promise<void>;
   listOutstandingBatches(taskId: Uint8Array): Promise<OutstandingBatchRecord[]>;
+
+  /** Counts the work waiting in the store over every task. */
+  queueDepths(): Promise<QueueDepths>;
+  /** Counts uploaded reports not yet in an aggregation job, over every task (one query). */
+  countPendingReports(): Promise<number>;
+  /**
+   * Garbage collection of one task: deletes up to `limit` rows of each kind. Client reports
+   * that are pending or done (never claimed ones, which an active job still needs) and
+   * anti-replay entries with a report time before `cutoffs.reportTimeBefore`; aggregation jobs
+   * that are no longer active, created before `cutoffs.createdBefore` or whose newest report is
+   * before `cutoffs.reportTimeBefore`, with their report aggregations; collection jobs that are
+   * finished, failed or deleted and aggregate-share jobs created before `cutoffs.createdBefore`.
+   * Batch aggregations and collection marks are never deleted. Rows another transaction holds
+   * locked are skipped (PostgreSQL), not waited for.
+   *
+   * @returns how many rows of each kind were deleted.
+   */
+  deleteExpired(taskId: Uint8Array, cutoffs: GcCutoffs, limit: number): Promise<GcCounts>;
 }
 
 /** A transactional store of aggregator state. */
