@@ -22,6 +22,7 @@ import {
 import pino from 'pino';
 import { createAggregator, type Aggregator, type AggregatorOptions } from '../src/aggregator.js';
 import type { TaskSpec, VdafSpec } from '../src/config.js';
+import { mapBounded } from '../src/core/map-bounded.js';
 import { taskFromSpec, type Task } from '../src/core/task.js';
 
 /** Loopback server whose handler is set after the port is known. */
@@ -69,6 +70,8 @@ export interface DeployOptions {
   leaderStore: string;
   helperStore: string;
   noise?: boolean;
+  /** The task's DP parameters; default discrete Laplace with epsilon 1. */
+  dp?: TaskSpec['dp'];
   taskInterval?: TaskSpec['taskInterval'];
   leaderOptions?: Partial<AggregatorOptions>;
   helperOptions?: Partial<AggregatorOptions>;
@@ -101,7 +104,7 @@ export async function deploy(
     collectorHpkeConfig: b64(encodeHpkeConfig(collectorKeys.config)),
     aggregatorAuthToken: PEER_TOKEN,
     collectorAuthToken: COLLECTOR_TOKEN,
-    dp: { mechanism: 'discrete-laplace', epsilon: 1 },
+    dp: o.dp ?? { mechanism: 'discrete-laplace', epsilon: 1 },
   };
   const leaderSpec: TaskSpec = { ...base, role: 'leader', collectorAuthToken: COLLECTOR_TOKEN };
   const { collectorAuthToken: _drop, ...rest } = base;
@@ -145,7 +148,7 @@ export async function deploy(
   };
 }
 
-/** Seals one report per measurement, at `timeUnits` (default: now). */
+/** Seals one report per measurement, at `timeUnits` (default: now), many at once. */
 export async function makeReports(
   d: Deployment,
   measurements: unknown[],
@@ -159,26 +162,33 @@ export async function makeReports(
   const helperHpkeConfig = await fetchConfig(d.helperHost.url);
   const t = d.task;
   const time = BigInt(timeUnits ?? Math.floor(Date.now() / 1000 / t.timePrecision));
-  const out: Report[] = [];
-  for (const m of measurements) {
+  return mapBounded(measurements, 32, async (m) => {
     const reportId = new Uint8Array(randomBytes(16));
     const rand = new Uint8Array(randomBytes(t.vdaf.randSize));
     const { publicShare, inputShares } = t.vdaf.shard(t.ctx, m, reportId, rand);
-    out.push(
-      await sealReport({
-        taskId: t.id,
-        taskConfiguration: t.config,
-        leaderHpkeConfig,
-        helperHpkeConfig,
-        reportId,
-        time,
-        publicShare: t.vdaf.encodePublicShare(publicShare),
-        leaderInputShare: t.vdaf.encodeInputShare(inputShares[0]),
-        helperInputShare: t.vdaf.encodeInputShare(inputShares[1]),
-      }),
-    );
+    return sealReport({
+      taskId: t.id,
+      taskConfiguration: t.config,
+      leaderHpkeConfig,
+      helperHpkeConfig,
+      reportId,
+      time,
+      publicShare: t.vdaf.encodePublicShare(publicShare),
+      leaderInputShare: t.vdaf.encodeInputShare(inputShares[0]),
+      helperInputShare: t.vdaf.encodeInputShare(inputShares[1]),
+    });
+  });
+}
+
+/** Uploads reports in requests of `perRequest`, expecting each to be accepted whole. */
+export async function uploadAll(d: Deployment, reports: Report[], perRequest = 500): Promise<void> {
+  for (let i = 0; i < reports.length; i += perRequest) {
+    const res = await upload(d, reports.slice(i, i + perRequest));
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (res.status !== 200 || body.length !== 0) {
+      throw new Error(`upload: expected 200 with no report errors, received ${res.status}`);
+    }
   }
-  return out;
 }
 
 export async function upload(d: Deployment, reports: Report[]): Promise<Response> {

@@ -1,10 +1,13 @@
-// Full DAP round trips over real HTTP on loopback: a Leader and a Helper, many reports per
-// VDAF, collection with noise off (test flag) giving the exact aggregate.
+// Full DAP round trips over real HTTP on loopback: a Leader and a Helper, thousands of reports
+// for every Prio3 VDAF, collection with noise off (test flag) giving the exact aggregate, and
+// with noise on giving errors whose spread matches the configured scale.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { noiseInterval } from '@private-measurement/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { VdafSpec } from '../src/config.js';
+import type { DpSpec, VdafSpec } from '../src/config.js';
+import { calibrateNoise } from '../src/core/noise.js';
 import {
   awaitCollection,
   deploy,
@@ -14,6 +17,8 @@ import {
   postCollection,
   timeIntervalCollectionReq,
   upload,
+  uploadAll,
+  type Deployment,
 } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pm-rt-'));
@@ -27,47 +32,85 @@ interface Case {
   expected: unknown;
 }
 
+/** Deterministic pseudo-random integers in [0, k) (a 32-bit LCG), so failures reproduce. */
+function lcg(seed: number): (k: number) => number {
+  let x = seed >>> 0;
+  return (k) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return Math.floor((x / 2 ** 32) * k);
+  };
+}
+
+const sumOf = (xs: number[]) => BigInt(xs.reduce((a, b) => a + b, 0));
+const columns = (vs: number[][], len: number) =>
+  Array.from({ length: len }, (_, j) => sumOf(vs.map((v) => v[j])));
+
 function cases(): Case[] {
-  const count: number[] = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 1 : 0));
-  const sums = Array.from({ length: 50 }, (_, i) => (i * 7) % 101);
-  const hist = Array.from({ length: 50 }, (_, i) => (i * 5) % 8);
-  const vecs = Array.from({ length: 30 }, (_, i) => [i % 4, (i * 3) % 4, 3 - (i % 4)]);
-  const multi = Array.from({ length: 30 }, (_, i) => [
-    i % 2 === 0,
-    i % 3 === 0,
-    false,
-    i % 5 === 0,
-  ]);
-  const histExpected = Array.from({ length: 8 }, (_, b) =>
-    BigInt(hist.filter((h) => h === b).length),
-  );
+  const r = lcg(42);
+  const count = Array.from({ length: 3000 }, () => r(3) === 0);
+  const sums = Array.from({ length: 2000 }, () => r(101));
+  const hist = Array.from({ length: 2000 }, () => r(8));
+  const vecs = Array.from({ length: 2000 }, () => [r(4), r(4), r(4)]);
+  const multi = Array.from({ length: 2000 }, () => {
+    const v = [r(2) === 1, r(2) === 1, r(4) === 0, r(2) === 1];
+    if (v.filter(Boolean).length > 3) v[0] = false; // at most max_weight 3 set
+    return v;
+  });
+  // L1BoundSum(5, 15): non-negative entries summing to at most 15.
+  const l1 = Array.from({ length: 2000 }, () => {
+    const v = [0, 0, 0, 0, 0];
+    let budget = r(16);
+    for (let j = 0; j < 5 && budget > 0; j++) {
+      const x = r(budget + 1);
+      v[j] = x;
+      budget -= x;
+    }
+    return v;
+  });
   return [
     {
       vdaf: { type: 'Prio3Count' },
       measurements: count,
-      expected: BigInt(count.reduce((a, b) => a + b, 0)),
+      expected: BigInt(count.filter(Boolean).length),
     },
-    {
-      vdaf: { type: 'Prio3Sum', maxMeasurement: 100 },
-      measurements: sums,
-      expected: BigInt(sums.reduce((a, b) => a + b, 0)),
-    },
+    { vdaf: { type: 'Prio3Sum', maxMeasurement: 100 }, measurements: sums, expected: sumOf(sums) },
     {
       vdaf: { type: 'Prio3Histogram', length: 8, chunkLength: 3 },
       measurements: hist,
-      expected: histExpected,
+      expected: Array.from({ length: 8 }, (_, b) => BigInt(hist.filter((h) => h === b).length)),
     },
     {
       vdaf: { type: 'Prio3SumVec', length: 3, maxMeasurement: 3, chunkLength: 2 },
       measurements: vecs,
-      expected: [0, 1, 2].map((j) => BigInt(vecs.reduce((s, v) => s + v[j], 0))),
+      expected: columns(vecs, 3),
     },
     {
       vdaf: { type: 'Prio3MultihotCountVec', length: 4, maxWeight: 3, chunkLength: 2 },
       measurements: multi,
-      expected: [0, 1, 2, 3].map((j) => BigInt(multi.filter((v) => v[j]).length)),
+      expected: columns(
+        multi.map((v) => v.map(Number)),
+        4,
+      ),
+    },
+    {
+      vdaf: { type: 'Prio3L1BoundSum', length: 5, maxValue: 15, chunkLength: 4 },
+      measurements: l1,
+      expected: columns(l1, 5),
     },
   ];
+}
+
+/** Uploads, collects the current time bucket and opens the result. */
+async function collectAll(d: Deployment, measurements: unknown[]) {
+  const reports = await makeReports(d, measurements);
+  await uploadAll(d, reports);
+  const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+  const created = await postCollection(d, req);
+  expect(created.status).toBe(201);
+  const res = await awaitCollection(d, created.headers.get('location')!, 200);
+  expect(res.status).toBe(200);
+  const noise = res.headers.get('pm-dp-noise');
+  return { noise, ...(await openResult(d, req, new Uint8Array(await res.arrayBuffer()))) };
 }
 
 describe('round trip over HTTP (time-interval, SQLite)', () => {
@@ -77,30 +120,89 @@ describe('round trip over HTTP (time-interval, SQLite)', () => {
         vdaf: c.vdaf,
         leaderStore: store(),
         helperStore: store(),
-        minBatchSize: 10,
+        minBatchSize: 100,
       });
       try {
-        const reports = await makeReports(d, c.measurements);
-        const up = await upload(d, reports);
-        expect(up.status).toBe(200);
-        expect((await up.arrayBuffer()).byteLength).toBe(0);
-
-        const time = reports[0].reportMetadata.time;
-        const req = timeIntervalCollectionReq(time, 1n);
-        const created = await postCollection(d, req);
-        expect(created.status).toBe(201);
-        const res = await awaitCollection(d, created.headers.get('location')!);
-        expect(res.status).toBe(200);
-        expect(res.headers.get('pm-dp-noise')).toBe(
-          'leader=off-for-testing, helper=off-for-testing',
-        );
-        const { result, reportCount } = await openResult(
-          d,
-          req,
-          new Uint8Array(await res.arrayBuffer()),
-        );
+        const { noise, result, reportCount } = await collectAll(d, c.measurements);
+        expect(noise).toBe('leader=off-for-testing, helper=off-for-testing');
         expect(reportCount).toBe(BigInt(c.measurements.length));
         expect(result).toEqual(c.expected);
+      } finally {
+        await d.close();
+      }
+    });
+  }
+});
+
+describe('round trip over HTTP with noise on', () => {
+  // Every bucket's error is the sum of two independent draws (one per aggregator) of the
+  // calibrated distribution. Over 1,000 buckets the sample variance must match the expected
+  // variance (its relative standard deviation is about 0.06 here, the bound is about 6 of them),
+  // the mean must be near 0 and about 95% of the buckets must lie within the 95% interval.
+  const BUCKETS = 1000;
+  const noiseCases: {
+    name: string;
+    vdaf: VdafSpec;
+    dp: DpSpec;
+    measurement: (i: number) => unknown;
+    truth: (ms: unknown[]) => bigint[];
+  }[] = [
+    {
+      name: 'Prio3Histogram(1000), discrete Laplace, epsilon 1',
+      vdaf: { type: 'Prio3Histogram', length: BUCKETS, chunkLength: 32 },
+      dp: { mechanism: 'discrete-laplace', epsilon: 1 },
+      measurement: (i) => (i * 37) % BUCKETS,
+      truth: (ms) =>
+        Array.from({ length: BUCKETS }, (_, b) => BigInt(ms.filter((m) => m === b).length)),
+    },
+    {
+      name: 'Prio3SumVec(1000), discrete Gaussian, epsilon 1, delta 1e-9',
+      vdaf: { type: 'Prio3SumVec', length: BUCKETS, maxMeasurement: 1, chunkLength: 32 },
+      dp: { mechanism: 'discrete-gaussian', epsilon: 1, delta: 1e-9 },
+      measurement: (i) => Array.from({ length: BUCKETS }, (_, j) => ((i + j) % 3 === 0 ? 1 : 0)),
+      truth: (ms) => columns(ms as number[][], BUCKETS),
+    },
+  ];
+  for (const c of noiseCases) {
+    it(`${c.name}: the error matches the configured scale`, async () => {
+      const d = await deploy({
+        vdaf: c.vdaf,
+        noise: true,
+        dp: c.dp,
+        leaderStore: store(),
+        helperStore: store(),
+      });
+      try {
+        const ms = Array.from({ length: 200 }, (_, i) => c.measurement(i));
+        const { noise, result, reportCount } = await collectAll(d, ms);
+        const label =
+          c.dp.mechanism === 'discrete-laplace'
+            ? 'discrete-laplace;epsilon=1'
+            : 'discrete-gaussian;epsilon=1;delta=1e-9';
+        expect(noise).toBe(`leader=${label}, helper=${label}`);
+        expect(reportCount).toBe(200n);
+
+        const params = calibrateNoise(c.vdaf, c.dp);
+        const dist =
+          params.mechanism === 'discrete-laplace'
+            ? { mechanism: params.mechanism, scale: params.scale }
+            : { mechanism: params.mechanism, sigmaSquared: params.sigmaSquared };
+        const { stddev, halfWidth } = noiseInterval(dist, { draws: 2, confidence: 0.95 });
+        const p = d.task.vdaf.field.modulus;
+        const truth = c.truth(ms);
+        const errors = (result as bigint[]).map((v, j) => {
+          const signed = v > p / 2n ? v - p : v;
+          return Number(signed - truth[j]);
+        });
+        expect(errors.length).toBe(BUCKETS);
+        const mean = errors.reduce((a, b) => a + b, 0) / BUCKETS;
+        const variance = errors.reduce((a, e) => a + e * e, 0) / BUCKETS;
+        expect(Math.abs(mean)).toBeLessThan((6 * stddev) / Math.sqrt(BUCKETS));
+        expect(variance / stddev ** 2).toBeGreaterThan(0.64);
+        expect(variance / stddev ** 2).toBeLessThan(1.36);
+        // Binomial(1000, >= 0.95): mean >= 950, standard deviation about 7.
+        const inside = errors.filter((e) => Math.abs(e) <= halfWidth).length;
+        expect(inside).toBeGreaterThanOrEqual(908);
       } finally {
         await d.close();
       }
