@@ -1,5 +1,9 @@
 // Regressions found by the kill tests: on PostgreSQL a DAP abort raised inside a transaction
-// (e.g. batchOverlap, invalidBatchSize) must reach the caller as itself, not as a StoreError.
+// (e.g. batchOverlap, invalidBatchSize) must reach the caller as itself, not as a StoreError; a
+// collection job that waited long for aggregation survives a transient Helper failure.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../src/errors.js';
 import { DapAbort } from '../src/http/problem.js';
@@ -96,5 +100,70 @@ describe('DAP aborts inside PostgreSQL transactions', () => {
         await d.close();
       }
     });
+  });
+});
+
+describe('a collection job that waited for aggregation', () => {
+  it('retries a transient aggregate share failure instead of failing the collected batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-kill-reg-'));
+    // The Helper refuses aggregation (503) until `open`, then fails the first aggregate share.
+    let open = false;
+    let clock = Date.now();
+    let shareFailures = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (!open && url.endsWith('/aggregation_jobs')) return new Response(null, { status: 503 });
+      if (url.endsWith('/aggregate_shares') && shareFailures === 0) {
+        shareFailures++;
+        return new Response(null, { status: 503 });
+      }
+      return fetch(input, init);
+    };
+    const d = await deploy({
+      vdaf: { type: 'Prio3Count' },
+      leaderStore: `sqlite:${join(dir, 'l.db')}`,
+      helperStore: `sqlite:${join(dir, 'h.db')}`,
+      // The default attempt budget (10); a clock the test moves by one driver interval a pass,
+      // so that the aggregation job backs off (doubling) while the collection job waits.
+      leaderOptions: {
+        fetch: flaky,
+        now: () => clock,
+        drivers: { intervalMs: 10, maxBackoffMs: 50 },
+      },
+    });
+    try {
+      const reports = await makeReports(d, [1, 1, 0, 1]);
+      expect((await upload(d, reports)).status).toBe(200);
+      const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+      const location = (await postCollection(d, req)).headers.get('location')!;
+      // The collection job is leased (and waits) on every pass while aggregation is refused.
+      for (let i = 0; i < 15; i++) {
+        await d.leader.runDriversOnce();
+        clock += 10;
+      }
+      const waited = await d.leader.datastore.transaction('t', (tx) =>
+        tx.acquireCollectionJobs(clock, 1, 1),
+      );
+      expect(waited[0].attempts).toBeGreaterThan(10);
+      await d.leader.datastore.transaction('t', (tx) => tx.releaseCollectionJob(waited[0], clock));
+      open = true;
+      let res: Response | undefined;
+      for (let pass = 0; pass < 50 && res === undefined; pass++) {
+        await d.leader.runDriversOnce();
+        clock += 50;
+        const polled = await fetch(new URL(location.slice(1), d.leaderHost.url), {
+          headers: { authorization: `Bearer ${COLLECTOR_TOKEN}` },
+        });
+        if (polled.status !== 200 || polled.headers.get('content-length') !== '0') res = polled;
+        else await polled.arrayBuffer();
+      }
+      expect(shareFailures).toBe(1);
+      expect(res?.status).toBe(200);
+      const opened = await openResult(d, req, new Uint8Array(await res!.arrayBuffer()));
+      expect(opened).toEqual({ result: 3n, reportCount: 4n });
+    } finally {
+      await d.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

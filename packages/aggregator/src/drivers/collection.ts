@@ -203,7 +203,10 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
       // draft-ietf-ppm-dap-18 §4.6.1: the job fails with the error that made obtaining the share fail.
       return fail(ctx, lease, job, (e.problemType as ProblemType | undefined) ?? 'invalidMessage');
     }
-    if (lease.attempts >= ctx.settings.drivers.maxAttempts)
+    // The batch is marked collected already: failing the job on a transient error (Helper down
+    // or slow) would leave the batch uncollectable for good, so those are retried until the
+    // job is deleted; lease attempts also count the passes spent waiting for aggregation.
+    if (!isTransient(e) && lease.attempts >= ctx.settings.drivers.maxAttempts)
       return fail(ctx, lease, job, 'invalidMessage');
     ctx.metrics.jobs.inc({ kind: 'collection', outcome: 'retry' });
     ctx.log.warn(
