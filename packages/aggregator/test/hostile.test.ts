@@ -30,6 +30,7 @@ import {
   COLLECTOR_TOKEN,
   deploy,
   makeReports,
+  openResult,
   PEER_TOKEN,
   postCollection,
   timeIntervalCollectionReq,
@@ -386,6 +387,37 @@ describe('helper aggregation jobs', () => {
     ]);
   });
 
+  it('opens a large job concurrently yet answers each report in order, rejecting bad shares', async () => {
+    const ms = Array.from({ length: 90 }, (_, i) => i % 16);
+    const kind = (i: number) =>
+      i % 7 === 3 ? 'payload' : i % 11 === 5 ? 'config' : i % 13 === 0 ? 'enc' : 'ok';
+    const body = await initReq(ms, (v) =>
+      v.map((vi, i) => {
+        const ct = vi.reportShare.encryptedInputShare;
+        const k = kind(i);
+        if (k === 'ok') return vi;
+        const bad =
+          k === 'payload'
+            ? { ...ct, payload: ct.payload.map((b, j) => (j === 0 ? b ^ 1 : b)) }
+            : k === 'config'
+              ? { ...ct, configId: (ct.configId + 1) % 256 }
+              : { ...ct, enc: new Uint8Array(32) };
+        return { ...vi, reportShare: { ...vi.reportShare, encryptedInputShare: bad } };
+      }),
+    );
+    const res = await post(helperUrl(path()), body, MediaType.aggregationJobInitReq, PEER_TOKEN);
+    expect(res.status).toBe(200);
+    const resps = decodeAggregationJobResp(new Uint8Array(await res.arrayBuffer()));
+    const { decodeAggregationJobInitReq } = await import('@private-measurement/protocol');
+    const sent = decodeAggregationJobInitReq(body).verifyInits;
+    expect(resps.map((r) => Buffer.from(r.reportId).toString('hex'))).toEqual(
+      sent.map((v) => Buffer.from(v.reportShare.reportMetadata.reportId).toString('hex')),
+    );
+    expect(resps.map((r) => (r.type === 'reject' ? r.reportError : r.type))).toEqual(
+      ms.map((_, i) => (kind(i) === 'ok' ? 'continue' : ReportError.hpke_decrypt_error)),
+    );
+  });
+
   it('answers unknown jobs, bad steps and deletions with the DAP errors', async () => {
     const unknown = await fetch(
       helperUrl(ResourcePath.aggregationJobs(d.task.id, new Uint8Array(16))),
@@ -432,6 +464,41 @@ describe('helper aggregation jobs', () => {
     expect(del.status).toBe(200);
     const gone = await fetch(job, { headers: { authorization: `Bearer ${PEER_TOKEN}` } });
     expect((await problem(gone)).type).toBe(dap('unrecognizedAggregationJob'));
+  });
+});
+
+describe('leader aggregation', () => {
+  it('drops stored reports whose leader share does not open, and counts the others once', async () => {
+    // A bucket no other test uses. Upload checks only the config ID, so tampered shares are
+    // stored; aggregation rejects them with hpke_decrypt_error and the batch holds the rest.
+    const bucket = Math.floor(Date.now() / 1000 / d.task.timePrecision) - 30;
+    const ms = Array.from({ length: 60 }, (_, i) => i % 16);
+    const reports = await makeReports(d, ms, bucket);
+    const tampered = (i: number) => i % 5 === 2 || i % 9 === 4;
+    reports.forEach((r, i) => {
+      if (!tampered(i)) return;
+      const ct = r.leaderEncryptedInputShare;
+      r.leaderEncryptedInputShare =
+        i % 2 === 0
+          ? { ...ct, payload: ct.payload.map((b, j) => (j === ct.payload.length - 1 ? b ^ 1 : b)) }
+          : { ...ct, enc: ct.enc.map((b, j) => (j === 0 ? b ^ 1 : b)) };
+    });
+    const up = await upload(d, reports);
+    expect(up.status).toBe(200);
+    expect((await up.arrayBuffer()).byteLength).toBe(0);
+    const req = timeIntervalCollectionReq(BigInt(bucket), 1n);
+    const created = await postCollection(d, req);
+    expect(created.status).toBe(201);
+    const res = await awaitCollection(d, created.headers.get('location')!);
+    expect(res.status).toBe(200);
+    const { result, reportCount } = await openResult(
+      d,
+      req,
+      new Uint8Array(await res.arrayBuffer()),
+    );
+    const kept = ms.filter((_, i) => !tampered(i));
+    expect(reportCount).toBe(BigInt(kept.length));
+    expect(result).toBe(BigInt(kept.reduce((a, b) => a + b, 0)));
   });
 });
 
