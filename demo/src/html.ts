@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched) with
 // a chart of true versus noisy values per bucket, 95% interval bars, and the run's tables.
 import type { BucketRow, DemoResult } from './result.js';
-import { budgetText, noiseText } from './result.js';
+import { budgetHint, budgetText, noiseText } from './result.js';
 
 /**
  * Escapes text for HTML content and attribute values.
@@ -173,6 +173,7 @@ svg { max-width: 100%; height: auto; }
 ${escapeHtml(r.model.advertiser)} through the W3C Attribution API client. Their encrypted Prio3L1BoundSum reports went to a
 DAP-18 leader and helper, which verified and summed them and added differential-privacy noise before the collector decrypted the total.</p>
 <p>${escapeHtml(noiseText(r))}</p>
+${budgetHint(r) === undefined ? '' : `<p>${escapeHtml(budgetHint(r)!)}</p>`}
 <p class="legend"><span style="background:#9a9a9a"></span>true value (sum of the devices' cleartext histograms)
 <span style="background:#2b6cb0"></span>released (noisy) value${withNoise ? '<span style="background:#c53030;height:3px"></span>95% interval' : ''}</p>
 ${chartSvg(r.rows, withNoise)}

@@ -111,6 +111,28 @@ export function budgetText(rows: readonly BudgetRow[]): string[] {
 }
 
 /**
+ * A note when the privacy budget zeroed more than a quarter of the reports: what a report costs
+ * against the per-site budget (W3C Attribution §4.2.1: a single-epoch report at most
+ * epsilon / 2, one spanning epochs at most epsilon per epoch), and what to change.
+ *
+ * @param r - the result.
+ * @returns the note, or undefined when the budget zeroed few reports.
+ */
+export function budgetHint(r: DemoResult): string | undefined {
+  const zeroed = r.simulation.outcomes['budget-exhausted'];
+  const total = r.simulation.conversions;
+  const row = r.simulation.budget[0];
+  if (row === undefined || total === 0 || zeroed * 4 <= total) return undefined;
+  const e = r.options.epsilon;
+  return (
+    `note: ${Math.round((100 * zeroed) / total)}% of the reports were zeroed: each device's ` +
+    `budget for ${row.site} is ${eps(row.budgetMicro)} epsilon per 7-day epoch, and a report at ` +
+    `epsilon ${e} costs up to ${e / 2} (one epoch) or ${e} per epoch (spanning epochs); a ` +
+    'smaller --epsilon lets more reports through, with more noise'
+  );
+}
+
+/**
  * Renders the result as text for the terminal.
  *
  * @param r - the result.
@@ -146,6 +168,8 @@ export function formatDemoResult(r: DemoResult): string {
       `(${n(o.attributed)} carried a value, ${n(o['no-match'])} matched no ad view, ` +
       `${n(o['budget-exhausted'])} zeroed by the privacy budget)`,
   );
+  const hint = budgetHint(r);
+  if (hint !== undefined) lines.push(hint);
   const rejectedUpload = Object.entries(r.upload.rejected);
   lines.push(
     `upload: ${n(r.upload.accepted)} accepted, ${n(r.upload.sent - r.upload.accepted)} rejected` +
