@@ -3,15 +3,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_DRIVERS, parseTaskSpec, type DriverConfig, type TaskSpec } from './config.js';
+import {
+  DEFAULT_DRIVERS,
+  parseBackpressureConfig,
+  parseGcConfig,
+  parseHpkeKeyGraceSeconds,
+  parseTaskSpec,
+  type BackpressureConfig,
+  type DriverConfig,
+  type GcConfig,
+  type TaskSpec,
+} from './config.js';
 import { AggregatorContext, type Settings } from './core/context.js';
 import { createLogger, createMetrics } from './core/observability.js';
+import { collectGarbage, type GcResult } from './drivers/gc.js';
 import { DriverLoop, runDriversOnce } from './drivers/loop.js';
 import { ConfigError } from './errors.js';
 import { putTask } from './handlers/admin.js';
-import { ensureHpkeKey } from './handlers/hpke-config.js';
+import { ensureHpkeKey, rotateHpkeKey, type KeyRotation } from './handlers/hpke-config.js';
 import { toNodeListener } from './http/node.js';
 import { serve } from './http/router.js';
+import { observeDatastore } from './store/instrumented.js';
 import { openDatastore } from './store/open.js';
 import type { Datastore } from './store/types.js';
 
@@ -33,6 +45,12 @@ export interface AggregatorOptions {
   drivers?: Partial<DriverConfig>;
   /** Shards per batch bucket; default 8. */
   batchShards?: number;
+  /** Garbage-collector settings (see `GcConfig`); validated like the configuration file's. */
+  gc?: Partial<GcConfig>;
+  /** Back-pressure settings (see `BackpressureConfig`); off by default. */
+  backpressure?: Partial<BackpressureConfig>;
+  /** Grace period of rotated-out HPKE keys, seconds; default 172 800. */
+  hpkeKeyGraceSeconds?: number;
   /** Logger; default JSON on stdout at `logLevel`. */
   logger?: Logger;
   logLevel?: string;
@@ -53,12 +71,22 @@ export interface Aggregator {
   fetch: (request: Request) => Promise<Response>;
   /** The same as a Node `http` request listener. */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Starts the Leader's background drivers. */
+  /** Starts the background loop: the job drivers and the garbage collector. */
   start(): void;
   /** Stops the drivers, waiting for the pass in flight. */
   stop(): Promise<void>;
   /** Runs one pass of every driver now (tests, tools). */
   runDriversOnce(): Promise<{ created: number; aggregation: number; collection: number }>;
+  /** Runs one garbage-collection pass now, whatever `gc.enabled` says (tests, tools). */
+  collectGarbage(): Promise<GcResult>;
+  /**
+   * Rotates the HPKE key (see `rotateHpkeKey`); every process sharing the store advertises
+   * the new key within 5 s.
+   *
+   * @param graceSeconds - how long the retired keys still open reports; default
+   *   `hpkeKeyGraceSeconds`.
+   */
+  rotateHpkeKey(graceSeconds?: number): Promise<KeyRotation>;
   /** Stops the drivers and closes the datastore if this aggregator opened it. */
   close(): Promise<void>;
   readonly datastore: Datastore;
@@ -89,13 +117,24 @@ export async function createAggregator(options: AggregatorOptions): Promise<Aggr
     drivers: { ...DEFAULT_DRIVERS, ...options.drivers },
     unsafeDisableNoiseForTesting: options.unsafeDisableNoiseForTesting === true,
     batchShards: options.batchShards ?? 8,
+    gc: parseGcConfig(options.gc, 'gc'),
+    backpressure: parseBackpressureConfig(options.backpressure, 'backpressure'),
+    hpkeKeyGraceSeconds: parseHpkeKeyGraceSeconds(
+      options.hpkeKeyGraceSeconds,
+      'hpkeKeyGraceSeconds',
+    ),
   };
   const tasks = (options.tasks ?? []).map((t, i) => parseTaskSpec(t, `tasks[${i}]`));
   const ownsStore = typeof options.store === 'string';
   const ds = typeof options.store === 'string' ? await openDatastore(options.store) : options.store;
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const ctx = new AggregatorContext(ds, log, metrics, settings, now, options.fetch ?? fetch);
+  const observed = observeDatastore(ds, {
+    onLeaseTakeover: (kind, count) => metrics.leaseTakeovers.inc({ kind }, count),
+  });
+  metrics.queueDepthSource = () => ds.transaction('queue-depths', (tx) => tx.queueDepths());
+  metrics.onCollectError = (err) => log.error({ err }, 'queue depths unavailable');
+  const ctx = new AggregatorContext(observed, log, metrics, settings, now, options.fetch ?? fetch);
 
   for (const spec of tasks) await putTask(ctx, spec);
   if (await ensureHpkeKey(ds, now())) log.info('hpke key generated');
@@ -111,6 +150,16 @@ export async function createAggregator(options: AggregatorOptions): Promise<Aggr
     start: () => loop.start(),
     stop: () => loop.stop(),
     runDriversOnce: () => runDriversOnce(ctx),
+    collectGarbage: () => collectGarbage(ctx),
+    rotateHpkeKey: async (graceSeconds) => {
+      const grace =
+        graceSeconds === undefined
+          ? settings.hpkeKeyGraceSeconds
+          : parseHpkeKeyGraceSeconds(graceSeconds, 'graceSeconds');
+      const rotation = await rotateHpkeKey(ctx.ds, now(), grace);
+      ctx.invalidateKeys();
+      return rotation;
+    },
     close: async () => {
       await loop.stop();
       if (ownsStore) await ds.close();

@@ -1,15 +1,21 @@
-// The pm-aggregator command: `serve --config FILE`, `keygen`, and task provisioning commands
-// (`task add|list|remove --config FILE`) working directly on the configured store.
+// The pm-aggregator command: `serve --config FILE`, `keygen`, task provisioning commands
+// (`task add|list|remove --config FILE`), HPKE key rotation (`keys list|rotate`) and one
+// garbage-collection pass (`gc`), working directly on the configured store.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { encodeHpkeConfig, generateHpkeKeypair } from '@private-measurement/protocol';
 import { createAggregator } from './aggregator.js';
-import { parseConfig, parseTaskSpec, type AggregatorConfig } from './config.js';
+import {
+  parseConfig,
+  parseHpkeKeyGraceSeconds,
+  parseTaskSpec,
+  type AggregatorConfig,
+} from './config.js';
 import { createLogger } from './core/observability.js';
 import { taskFromSpec, taskToRecord } from './core/task.js';
 import { AggregatorError, ConfigError } from './errors.js';
-import { generateAndStoreKey } from './handlers/hpke-config.js';
+import { generateAndStoreKey, rotateHpkeKey } from './handlers/hpke-config.js';
 import { openDatastore } from './store/open.js';
 
 const USAGE = `usage:
@@ -18,7 +24,12 @@ const USAGE = `usage:
   pm-aggregator keygen --config FILE            add a new HPKE key to the aggregator's store
   pm-aggregator task add --config FILE --task TASK.json
   pm-aggregator task list --config FILE
-  pm-aggregator task remove --config FILE --id TASK_ID`;
+  pm-aggregator task remove --config FILE --id TASK_ID
+  pm-aggregator keys list --config FILE         the store's HPKE keys (never private keys)
+  pm-aggregator keys rotate --config FILE [--grace SECONDS]
+                                                new active key; the others expire and are
+                                                deleted after the grace period
+  pm-aggregator gc --config FILE                one garbage-collection pass now`;
 
 function loadConfig(path: string | undefined): AggregatorConfig {
   if (path === undefined) throw new ConfigError('--config: expected a file path');
@@ -50,6 +61,9 @@ async function serve(configPath: string | undefined): Promise<void> {
     drivers: config.drivers,
     logger,
     unsafeDisableNoiseForTesting: config.unsafeDisableNoiseForTesting,
+    gc: config.gc,
+    backpressure: config.backpressure,
+    hpkeKeyGraceSeconds: config.hpkeKeyGraceSeconds,
   });
   const server = createServer(agg.listener);
   await new Promise<void>((resolve, reject) => {
@@ -59,7 +73,7 @@ async function serve(configPath: string | undefined): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port;
   logger.info({ host: config.listen.host, port, tasks: config.tasks.length }, 'listening');
-  if (config.drivers.enabled) agg.start();
+  if (config.drivers.enabled || config.gc.enabled) agg.start();
   const shutdown = (): void => {
     logger.info('shutting down');
     server.close();
@@ -131,6 +145,63 @@ async function task(
   }
 }
 
+async function keys(
+  action: string | undefined,
+  values: { config?: string; grace?: string },
+): Promise<void> {
+  const config = loadConfig(values.config);
+  if (action !== 'list' && action !== 'rotate') {
+    throw new ConfigError('keys: expected list or rotate');
+  }
+  let grace = config.hpkeKeyGraceSeconds;
+  if (values.grace !== undefined) {
+    const n = /^\d+$/.test(values.grace) ? Number(values.grace) : Number.NaN;
+    grace = parseHpkeKeyGraceSeconds(Number.isNaN(n) ? values.grace : n, '--grace');
+  }
+  const ds = await openDatastore(config.store);
+  try {
+    if (action === 'rotate') {
+      const r = await rotateHpkeKey(ds, Date.now(), grace);
+      process.stdout.write(
+        JSON.stringify({
+          configId: r.created.configId,
+          hpkeConfig: Buffer.from(r.created.config).toString('base64url'),
+          retired: r.retired,
+          deleteAfter: new Date(r.deleteAfter).toISOString(),
+        }) + '\n',
+      );
+      return;
+    }
+    for (const k of await ds.transaction('list-keys', (tx) => tx.listHpkeKeys())) {
+      const deleteAfter =
+        k.deleteAfter === null || k.deleteAfter === undefined
+          ? '-'
+          : new Date(k.deleteAfter).toISOString();
+      process.stdout.write(
+        `${k.configId} ${k.state} ${new Date(k.createdAt).toISOString()} ${deleteAfter}\n`,
+      );
+    }
+  } finally {
+    await ds.close();
+  }
+}
+
+async function gc(configPath: string | undefined): Promise<void> {
+  const config = loadConfig(configPath);
+  const agg = await createAggregator({
+    store: config.store,
+    gc: config.gc,
+    hpkeKeyGraceSeconds: config.hpkeKeyGraceSeconds,
+    logger: createLogger(config.logLevel),
+  });
+  try {
+    const result = await agg.collectGarbage();
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    await agg.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -139,6 +210,7 @@ async function main(argv: string[]): Promise<void> {
       config: { type: 'string' },
       task: { type: 'string' },
       id: { type: 'string' },
+      grace: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -150,7 +222,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') return serve(values.config);
   if (command === 'keygen') return keygen(values.config, values.id);
   if (command === 'task') return task(action, values);
-  throw new ConfigError(`command: expected serve, keygen or task, received ${command}`);
+  if (command === 'keys') return keys(action, values);
+  if (command === 'gc') return gc(values.config);
+  throw new ConfigError(`command: expected serve, keygen, task, keys or gc, received ${command}`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

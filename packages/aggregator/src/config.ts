@@ -64,6 +64,48 @@ export interface TaskSpec {
   /** Leader only: bearer token the Collector presents. */
   collectorAuthToken?: string;
   dp: DpSpec;
+  /**
+   * Reports older than this (seconds, by report time) are rejected at upload and aggregation as
+   * `report_dropped`, and the garbage collector deletes the task's stored reports and anti-replay
+   * entries once they are older than this plus `gc.safetyMarginSeconds`. Absent: kept forever.
+   */
+  reportExpirySeconds?: number;
+}
+
+/** Garbage-collector settings (both roles). */
+export interface GcConfig {
+  /** Runs the collector in the driver loop; default true. */
+  enabled: boolean;
+  /** Pause between collections, ms; default 60 000. */
+  intervalMs: number;
+  /** Rows of each kind deleted per transaction, at most; default 1000. */
+  batchSize: number;
+  /** Transactions per task and pass, at most (the rest waits for the next pass); default 10. */
+  maxBatchesPerPass: number;
+  /**
+   * Finished, failed or deleted jobs (aggregation, collection, aggregate-share) are deleted once
+   * created this long ago (seconds); null (default) keeps them.
+   */
+  jobRetentionSeconds: number | null;
+  /**
+   * Extra age (seconds) beyond a task's `reportExpirySeconds` before its report state is
+   * deleted: covers clocks that disagree between processes and a report checked for age just
+   * before its replay entry would go; default 3600.
+   */
+  safetyMarginSeconds: number;
+}
+
+/** Back-pressure on uploads when aggregation falls behind. */
+export interface BackpressureConfig {
+  /**
+   * Upload answers 503 with Retry-After while more reports than this wait for aggregation
+   * (over all tasks of the store); null (default) never refuses.
+   */
+  maxPendingReports: number | null;
+  /** How long a count of pending reports is reused, ms; default 1000. */
+  checkIntervalMs: number;
+  /** The Retry-After value of a refusal, seconds; default 30. */
+  retryAfterSeconds: number;
 }
 
 /** The aggregator's configuration file. */
@@ -84,6 +126,13 @@ export interface AggregatorConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Test only: aggregate shares leave without DP noise. Reported in every collection. */
   unsafeDisableNoiseForTesting: boolean;
+  gc: GcConfig;
+  backpressure: BackpressureConfig;
+  /**
+   * After a key rotation, how long (seconds) the previous keys still open reports before the
+   * garbage collector deletes them; default 172 800 (twice the one-day hpke_config cache life).
+   */
+  hpkeKeyGraceSeconds: number;
 }
 
 /** Leader job-driver settings. */
@@ -333,6 +382,7 @@ const TASK_KEYS = [
   'aggregatorAuthToken',
   'collectorAuthToken',
   'dp',
+  'reportExpirySeconds',
 ];
 
 /**
@@ -393,6 +443,10 @@ export function parseTaskSpec(v: unknown, path = 'task'): TaskSpec {
     parseReportExtensions(o.reportExtensions, `${path}.reportExtensions`),
   );
   if (reportExtensions !== undefined) spec.reportExtensions = reportExtensions;
+  const expiry = optional(o, 'reportExpirySeconds', () =>
+    int(o, 'reportExpirySeconds', path, 1, MAX_SECONDS),
+  );
+  if (expiry !== undefined) spec.reportExpirySeconds = expiry;
   if (role === 'leader') {
     spec.collectorAuthToken = token(o, 'collectorAuthToken', path);
   } else if (o.collectorAuthToken !== undefined) {
@@ -413,6 +467,99 @@ export const DEFAULT_DRIVERS: DriverConfig = {
   peerTimeoutMs: 30_000,
 };
 
+/** Longest duration accepted by the settings below: 100 years, in seconds. */
+const MAX_SECONDS = 100 * 366 * 86_400;
+
+/** Defaults of the garbage-collector settings. */
+export const DEFAULT_GC: GcConfig = {
+  enabled: true,
+  intervalMs: 60_000,
+  batchSize: 1000,
+  maxBatchesPerPass: 10,
+  jobRetentionSeconds: null,
+  safetyMarginSeconds: 3600,
+};
+
+/** Defaults of the back-pressure settings. */
+export const DEFAULT_BACKPRESSURE: BackpressureConfig = {
+  maxPendingReports: null,
+  checkIntervalMs: 1000,
+  retryAfterSeconds: 30,
+};
+
+/** Default grace period of rotated-out HPKE keys, seconds. */
+export const DEFAULT_HPKE_KEY_GRACE_SECONDS = 2 * 86_400;
+
+function nullableInt(o: Json, key: string, path: string, min: number, max: number): number | null {
+  return o[key] === undefined || o[key] === null ? null : int(o, key, path, min, max);
+}
+
+/**
+ * Validates garbage-collector settings, filling defaults.
+ *
+ * @param v - the parsed JSON (or options) object; undefined for all defaults.
+ * @param path - where it sits, for messages (e.g. `config.gc`).
+ * @returns the settings.
+ * @throws {ConfigError} naming the first bad field.
+ * @example
+ * const gc = parseGcConfig({ intervalMs: 10_000, jobRetentionSeconds: 86_400 }, 'gc');
+ */
+export function parseGcConfig(v: unknown, path: string): GcConfig {
+  const o = obj(v ?? {}, path);
+  noExtraKeys(o, path, Object.keys(DEFAULT_GC));
+  const gc: GcConfig = { ...DEFAULT_GC };
+  if (o.enabled !== undefined) {
+    if (typeof o.enabled !== 'boolean') fail(`${path}.enabled`, 'a boolean', o.enabled);
+    gc.enabled = o.enabled;
+  }
+  if (o.intervalMs !== undefined) gc.intervalMs = int(o, 'intervalMs', path, 1, 86_400_000);
+  if (o.batchSize !== undefined) gc.batchSize = int(o, 'batchSize', path, 1, 100_000);
+  if (o.maxBatchesPerPass !== undefined)
+    gc.maxBatchesPerPass = int(o, 'maxBatchesPerPass', path, 1, 10_000);
+  gc.jobRetentionSeconds = nullableInt(o, 'jobRetentionSeconds', path, 1, MAX_SECONDS);
+  if (o.safetyMarginSeconds !== undefined)
+    gc.safetyMarginSeconds = int(o, 'safetyMarginSeconds', path, 0, MAX_SECONDS);
+  return gc;
+}
+
+/**
+ * Validates back-pressure settings, filling defaults.
+ *
+ * @param v - the parsed JSON (or options) object; undefined for all defaults.
+ * @param path - where it sits, for messages (e.g. `config.backpressure`).
+ * @returns the settings.
+ * @throws {ConfigError} naming the first bad field.
+ * @example
+ * const bp = parseBackpressureConfig({ maxPendingReports: 1_000_000 }, 'backpressure');
+ */
+export function parseBackpressureConfig(v: unknown, path: string): BackpressureConfig {
+  const o = obj(v ?? {}, path);
+  noExtraKeys(o, path, Object.keys(DEFAULT_BACKPRESSURE));
+  const bp: BackpressureConfig = { ...DEFAULT_BACKPRESSURE };
+  bp.maxPendingReports = nullableInt(o, 'maxPendingReports', path, 1, Number.MAX_SAFE_INTEGER);
+  if (o.checkIntervalMs !== undefined)
+    bp.checkIntervalMs = int(o, 'checkIntervalMs', path, 0, 3_600_000);
+  if (o.retryAfterSeconds !== undefined)
+    bp.retryAfterSeconds = int(o, 'retryAfterSeconds', path, 1, 86_400);
+  return bp;
+}
+
+/**
+ * Validates the grace period of rotated-out HPKE keys.
+ *
+ * @param v - seconds, or undefined for the default.
+ * @param path - where it sits, for messages.
+ * @returns seconds.
+ * @throws {ConfigError} unless an integer in [0, 100 years].
+ */
+export function parseHpkeKeyGraceSeconds(v: unknown, path: string): number {
+  if (v === undefined) return DEFAULT_HPKE_KEY_GRACE_SECONDS;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_SECONDS) {
+    fail(path, `an integer in [0, ${MAX_SECONDS}]`, v);
+  }
+  return v;
+}
+
 const CONFIG_KEYS = [
   'store',
   'listen',
@@ -424,6 +571,9 @@ const CONFIG_KEYS = [
   'drivers',
   'logLevel',
   'unsafeDisableNoiseForTesting',
+  'gc',
+  'backpressure',
+  'hpkeKeyGraceSeconds',
 ];
 
 /**
@@ -505,6 +655,12 @@ export function parseConfig(v: unknown): AggregatorConfig {
             'silent',
           ] as const),
     unsafeDisableNoiseForTesting: unsafe,
+    gc: parseGcConfig(o.gc, 'config.gc'),
+    backpressure: parseBackpressureConfig(o.backpressure, 'config.backpressure'),
+    hpkeKeyGraceSeconds: parseHpkeKeyGraceSeconds(
+      o.hpkeKeyGraceSeconds,
+      'config.hpkeKeyGraceSeconds',
+    ),
   };
   if (o.adminToken !== undefined) config.adminToken = token(o, 'adminToken', 'config');
   return config;

@@ -60,7 +60,7 @@ describe('pm-aggregator', () => {
     const bad = await cli(['frobnicate']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
-      'pm-aggregator: command: expected serve, keygen or task, received frobnicate\n',
+      'pm-aggregator: command: expected serve, keygen, task, keys or gc, received frobnicate\n',
     );
   });
 

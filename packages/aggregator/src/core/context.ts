@@ -6,7 +6,7 @@ import {
   type HpkeKeypair,
 } from '@private-measurement/protocol';
 import type { Logger } from 'pino';
-import type { DriverConfig } from '../config.js';
+import type { BackpressureConfig, DriverConfig, GcConfig } from '../config.js';
 import type { Datastore } from '../store/types.js';
 import type { Metrics } from './observability.js';
 import { taskFromRecord, type Task } from './task.js';
@@ -21,10 +21,20 @@ export interface Settings {
   unsafeDisableNoiseForTesting: boolean;
   /** Shards per batch bucket (rows merged at collection), against write contention. */
   batchShards: number;
+  gc: GcConfig;
+  backpressure: BackpressureConfig;
+  /** Grace period of rotated-out HPKE keys, seconds. */
+  hpkeKeyGraceSeconds: number;
 }
 
-/** How long a cached task or key list is trusted before rereading the datastore. */
-const CACHE_MS = 5_000;
+/**
+ * How long a cached task or key list is trusted before rereading the datastore. Processes
+ * sharing one store see each other's key rotations and deletions within this time.
+ */
+export const CACHE_MS = 5_000;
+
+/** A key list younger than this is not reread for an unknown config ID (hostile uploads). */
+const KEY_REFRESH_MIN_MS = 1_000;
 
 /** The shared state of one aggregator instance. */
 export class AggregatorContext {
@@ -90,6 +100,22 @@ export class AggregatorContext {
 
   /** Every HPKE key pair this aggregator can still decrypt with. */
   async hpkeKeys(): Promise<HpkeKeypair[]> {
+    return (await this.loadKeys()).keys;
+  }
+
+  /**
+   * Every HPKE key pair, reread first when one of `configIds` is unknown and the cached list is
+   * older than a second, so that a key another process sharing the store just created is
+   * known at once.
+   *
+   * @param configIds - the config IDs a request uses.
+   * @returns the key pairs.
+   */
+  async hpkeKeysFor(configIds: Iterable<number>): Promise<HpkeKeypair[]> {
+    const cache = await this.loadKeys();
+    const known = new Set(cache.keys.map((k) => k.config.id));
+    const missing = [...configIds].some((id) => !known.has(id));
+    if (missing && this.now() - cache.at >= KEY_REFRESH_MIN_MS) this.invalidateKeys();
     return (await this.loadKeys()).keys;
   }
 

@@ -1,7 +1,8 @@
 // Logs and metrics of one aggregator instance: a pino logger that redacts secrets, and a
 // prom-client registry of its own (two aggregators in one process do not share counters).
 import pino, { type Logger } from 'pino';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueueDepths } from '../store/types.js';
 
 /** Paths pino replaces with `[redacted]` wherever they appear in a log record. */
 export const REDACT_PATHS = [
@@ -44,7 +45,27 @@ export interface Metrics {
   reportsUploaded: Counter<'result'>;
   reportAggregations: Counter<'role' | 'result'>;
   jobs: Counter<'kind' | 'outcome'>;
+  /** Work waiting in the store, read at each scrape through `queueDepthSource`. */
+  queueDepth: Gauge<'queue'>;
+  /** Jobs leased from a holder whose lease ran out, by job kind. */
+  leaseTakeovers: Counter<'kind'>;
+  /** Rows the garbage collector deleted, by kind (GcCounts field names, `hpke_keys`). */
+  gcDeleted: Counter<'kind'>;
+  /** Requests refused with 503 because the store fell behind, by route. */
+  backpressure: Counter<'route'>;
+  /** Reads the queue depths at scrape time; unset leaves the gauge at 0. */
+  queueDepthSource?: () => Promise<QueueDepths>;
+  /** Told when reading the queue depths failed (the gauge keeps its previous values). */
+  onCollectError?: (err: unknown) => void;
 }
+
+/** The `queue` label of each QueueDepths field. */
+const QUEUES: Record<keyof QueueDepths, string> = {
+  pendingReports: 'pending_reports',
+  claimedReports: 'claimed_reports',
+  activeAggregationJobs: 'active_aggregation_jobs',
+  pendingCollectionJobs: 'pending_collection_jobs',
+};
 
 /**
  * A fresh metrics registry.
@@ -53,7 +74,7 @@ export interface Metrics {
  */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  return {
+  const metrics: Metrics = {
     registry,
     httpRequests: new Counter({
       name: 'pm_http_requests_total',
@@ -92,5 +113,42 @@ export function createMetrics(): Metrics {
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),
+    queueDepth: new Gauge({
+      name: 'pm_queue_depth',
+      help: 'Work waiting in the store (over every task and process sharing it), by queue',
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        if (metrics.queueDepthSource === undefined) return;
+        try {
+          const depths = await metrics.queueDepthSource();
+          for (const [field, queue] of Object.entries(QUEUES)) {
+            this.set({ queue }, depths[field as keyof QueueDepths]);
+          }
+        } catch (err) {
+          metrics.onCollectError?.(err);
+        }
+      },
+    }),
+    leaseTakeovers: new Counter({
+      name: 'pm_lease_takeovers_total',
+      help: 'Jobs leased after the previous holder let its lease expire, by job kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    gcDeleted: new Counter({
+      name: 'pm_gc_deleted_total',
+      help: 'Rows deleted by the garbage collector, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    backpressure: new Counter({
+      name: 'pm_backpressure_rejections_total',
+      help: 'Requests refused with 503 and Retry-After because the store fell behind, by route',
+      labelNames: ['route'],
+      registers: [registry],
+    }),
   };
+  for (const queue of Object.values(QUEUES)) metrics.queueDepth.set({ queue }, 0);
+  return metrics;
 }

@@ -19,9 +19,24 @@ export function nowUnits(task: Task, nowMs: number): number {
 }
 
 /**
+ * Whether a report is older than its task's `reportExpirySeconds`: the garbage collector may
+ * have deleted the state that would detect its replay.
+ *
+ * @param task - the task.
+ * @param time - report time in time_precision units.
+ * @param nowMs - the clock, ms since the epoch.
+ * @returns true when the task sets an expiry and the report is older.
+ */
+export function isExpired(task: Task, time: number, nowMs: number): boolean {
+  const expiry = task.spec.reportExpirySeconds;
+  return expiry !== undefined && (time + 1) * task.timePrecision * 1000 <= nowMs - expiry * 1000;
+}
+
+/**
  * Checks a report's time at upload (draft-ietf-ppm-dap-18 §4.4.2.2).
  *
- * @returns `report_too_early`, `report_dropped` (outside the task interval), or undefined.
+ * @returns `report_too_early`, `report_dropped` (outside the task interval, or expired), or
+ *   undefined.
  */
 export function uploadTimeError(
   task: Task,
@@ -37,13 +52,17 @@ export function uploadTimeError(
   }
   if (time * task.timePrecision * 1000 > nowMs + skewSeconds * 1000)
     return ReportError.report_too_early;
+  // Spec: draft-ietf-ppm-dap-18 §4.4.2.2 names no error for a report older than the state an
+  // Aggregator keeps; we answer report_dropped, the error §4.5.3.4 step 8 gives at aggregation.
+  if (isExpired(task, time, nowMs)) return ReportError.report_dropped;
   return undefined;
 }
 
 /**
  * Checks a report's time before aggregation (draft-ietf-ppm-dap-18 §4.5.3.4).
  *
- * @returns `report_too_early`, `task_not_started`, `task_expired`, or undefined.
+ * @returns `report_too_early`, `task_not_started`, `task_expired`, `report_dropped` (older
+ *   than the task's report expiry), or undefined.
  */
 export function aggregationTimeError(
   task: Task,
@@ -59,6 +78,8 @@ export function aggregationTimeError(
     if (time < task.interval.start) return ReportError.task_not_started;
     if (time >= task.interval.start + task.interval.duration) return ReportError.task_expired;
   }
+  // draft-ietf-ppm-dap-18 §4.5.3.4 step 8: replay state for so old a report may be evicted.
+  if (isExpired(task, time, nowMs)) return ReportError.report_dropped;
   return undefined;
 }
 

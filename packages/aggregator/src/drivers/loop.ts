@@ -1,11 +1,13 @@
-// The Leader's background loop: forms aggregation jobs, drives leased aggregation and collection
-// jobs, then sleeps; stop() waits for the pass in flight.
+// The background loop of both roles: forms aggregation jobs, drives leased aggregation and
+// collection jobs, collects garbage when it is due, then sleeps; stop() waits for the pass in
+// flight.
 import type { AggregatorContext } from '../core/context.js';
 import { createAggregationJobs, driveAggregationJobs } from './aggregation.js';
 import { driveCollectionJobs } from './collection.js';
+import { collectGarbage } from './gc.js';
 
 /**
- * One pass of every driver.
+ * One pass of every job driver.
  *
  * @returns how many jobs each driver created or leased.
  */
@@ -18,11 +20,15 @@ export async function runDriversOnce(
   return { created, aggregation, collection };
 }
 
-/** A timer-driven loop around `runDriversOnce`. */
+/**
+ * A timer-driven loop: the job drivers each pass (when `drivers.enabled`), the garbage
+ * collector every `gc.intervalMs` (when `gc.enabled`), starting with the first pass.
+ */
 export class DriverLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private lastGc = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly ctx: AggregatorContext) {}
 
@@ -33,13 +39,32 @@ export class DriverLoop {
     this.schedule(0);
   }
 
+  private async pass(): Promise<boolean> {
+    const { drivers, gc } = this.ctx.settings;
+    let busy = false;
+    if (drivers.enabled) {
+      const r = await runDriversOnce(this.ctx);
+      busy = r.created + r.aggregation + r.collection > 0;
+    }
+    if (gc.enabled && this.ctx.now() - this.lastGc >= gc.intervalMs) {
+      this.lastGc = this.ctx.now();
+      try {
+        const r = await collectGarbage(this.ctx);
+        // A pass cut short by maxBatchesPerPass resumes at once rather than after the interval.
+        if (r.unfinished > 0) this.lastGc = Number.NEGATIVE_INFINITY;
+      } catch (err) {
+        this.ctx.log.error({ err }, 'garbage collection failed');
+      }
+    }
+    return busy;
+  }
+
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = runDriversOnce(this.ctx)
-        .then((r) => {
+      this.running = this.pass()
+        .then((busy) => {
           // Busy drivers go again at once; idle ones sleep for the interval.
-          const busy = r.created + r.aggregation + r.collection > 0;
           this.schedule(busy ? 0 : this.ctx.settings.drivers.intervalMs);
         })
         .catch((err: unknown) => {

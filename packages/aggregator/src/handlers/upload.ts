@@ -1,6 +1,8 @@
 // The Leader's reports resource (draft-ietf-ppm-dap-18 §4.4.2): accepts an UploadRequest,
-// stores each acceptable report once, and answers UploadErrors for the others.
+// stores each acceptable report once, and answers UploadErrors for the others; refuses the
+// whole request with 503 and Retry-After while too many reports wait for aggregation.
 import {
+  PROBLEM_MEDIA_TYPE,
   decodeUploadRequest,
   encodeReport,
   encodeUploadErrors,
@@ -16,20 +18,68 @@ import { uploadTimeError } from '../core/reports.js';
 import { readBody, requireMediaType } from '../http/body.js';
 import { dapResponse, requireTask, type Routed } from './common.js';
 
+/** The last count of pending reports per aggregator, and when it was read. */
+const pendingCounts = new WeakMap<AggregatorContext, { count: number; at: number }>();
+
+/**
+ * Whether uploads are refused for now: at least `backpressure.maxPendingReports` reports wait
+ * for aggregation, by a count at most `backpressure.checkIntervalMs` old.
+ *
+ * @param ctx - the aggregator.
+ * @returns true to refuse.
+ * @throws {StoreError} when the count cannot be read.
+ */
+export async function uploadsBackedUp(ctx: AggregatorContext): Promise<boolean> {
+  const { maxPendingReports, checkIntervalMs } = ctx.settings.backpressure;
+  if (maxPendingReports === null) return false;
+  let cached = pendingCounts.get(ctx);
+  if (cached === undefined || ctx.now() - cached.at >= checkIntervalMs) {
+    const count = await ctx.ds.transaction('count-pending', (tx) => tx.countPendingReports());
+    cached = { count, at: ctx.now() };
+    pendingCounts.set(ctx, cached);
+  }
+  return cached.count >= maxPendingReports;
+}
+
+/** 503 with Retry-After: the client keeps its reports and uploads them later. */
+function backedUp(ctx: AggregatorContext): Response {
+  const retryAfter = ctx.settings.backpressure.retryAfterSeconds;
+  const body = {
+    type: 'about:blank',
+    title: 'Service Unavailable',
+    status: 503,
+    detail: `reports: aggregation is behind, retry after ${retryAfter} s`,
+  };
+  return new Response(JSON.stringify(body), {
+    status: 503,
+    headers: { 'content-type': PROBLEM_MEDIA_TYPE, 'retry-after': String(retryAfter) },
+  });
+}
+
 /**
  * POST `{leader}/tasks/{task-id}/reports`.
  *
- * @returns 200 with an empty body, or with `UploadErrors` listing rejected reports in order.
+ * @returns 200 with an empty body, or with `UploadErrors` listing rejected reports in order;
+ *   503 with Retry-After, storing nothing, while aggregation is behind (`uploadsBackedUp`).
  * @throws {DapAbort} `unrecognizedTask`, or `invalidMessage` for a malformed request.
  */
 export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<Response> {
   const task = await requireTask(ctx, r.taskId, 'leader');
   requireMediaType(r.request.headers, MediaTypeMessage.uploadReq);
+  if (await uploadsBackedUp(ctx)) {
+    ctx.metrics.backpressure.inc({ route: 'reports' });
+    ctx.log.warn({ task: task.idText }, 'upload refused, aggregation is behind');
+    return backedUp(ctx);
+  }
   const body = await readBody(r.request, ctx.settings.maxBodyBytes);
   // draft-ietf-ppm-dap-18 §4.4.2.2: a malformed upload aborts with invalidMessage (DecodeError).
   const reports = decodeUploadRequest(body);
   const now = ctx.now();
-  const keyIds = new Set((await ctx.hpkeKeys()).map((k) => k.config.id));
+  const keyIds = new Set(
+    (await ctx.hpkeKeysFor(reports.map((rep) => rep.leaderEncryptedInputShare.configId))).map(
+      (k) => k.config.id,
+    ),
+  );
 
   const statuses = await ctx.ds.transaction('upload', async (tx) => {
     const out: ReportUploadStatus[] = [];
