@@ -1,8 +1,9 @@
 // Bundles the benchmark runner and every suite under src/suites/ with esbuild, resolving the
 // workspace packages to their TypeScript sources, so a bench run needs no tsc build and is not
 // stopped by type errors elsewhere. Writes dist/cli.js, dist/memory-child.js (the process that
-// measures one memory case), dist/suites/<name>.js and the suite
-// registry dist/suites.json, generated from the directory listing at bundle time.
+// measures one memory case), dist/load/aggregator-process.js and dist/load/seal-worker.js (an
+// aggregator process and a report-sealing thread of the load run), dist/suites/<name>.js and
+// the suite registry dist/suites.json, generated from the directory listing at bundle time.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
@@ -95,13 +96,21 @@ mkdirSync(distDir, { recursive: true });
 
 const cli = join(srcDir, 'cli.ts');
 const child = join(srcDir, 'memory-child.ts');
+const loadChild = join(srcDir, 'load', 'aggregator-process.ts');
+const sealWorker = join(srcDir, 'load', 'seal-worker.ts');
 const files = listSuites();
 const broken = {};
 let good = files;
-let errors = await tryBuild([cli, child, ...good.map((f) => join(suitesDir, f))]);
+let errors = await tryBuild([
+  cli,
+  child,
+  loadChild,
+  sealWorker,
+  ...good.map((f) => join(suitesDir, f)),
+]);
 if (errors !== null) {
   // One suite that does not bundle must not stop the others: find the culprits one by one.
-  const cliErrors = await tryBuild([cli, child]);
+  const cliErrors = await tryBuild([cli, child, loadChild, sealWorker]);
   if (cliErrors !== null) {
     console.error(`bench: the runner does not bundle:\n  ${cliErrors.join('\n  ')}`);
     process.exit(1);
@@ -114,7 +123,13 @@ if (errors !== null) {
     else broken[basename(f, '.ts')] = e;
   }
   rmSync(distDir, { recursive: true, force: true });
-  errors = await tryBuild([cli, child, ...good.map((f) => join(suitesDir, f))]);
+  errors = await tryBuild([
+    cli,
+    child,
+    loadChild,
+    sealWorker,
+    ...good.map((f) => join(suitesDir, f)),
+  ]);
   if (errors !== null) {
     console.error(`bench: bundling failed:\n  ${errors.join('\n  ')}`);
     process.exit(1);

@@ -14,6 +14,7 @@ import {
   USAGE,
   type BenchOptions,
 } from './options.js';
+import { runLoadSuites } from './load-run.js';
 import { runMemoryCases, type QueuedMemoryCase } from './memory-run.js';
 import { loadSuite, readRegistry } from './registry.js';
 import { renderMarkdown, type ChartLink } from './report.js';
@@ -31,8 +32,11 @@ const CHILD_TIMEOUT_MS = 300_000;
 /** The URL each loaded suite was imported from, for the memory child processes. */
 const suiteModules = new Map<Suite, string>();
 
-/** Loads every registered suite, or the named ones; a suite that fails to load is reported. */
-async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
+/**
+ * Loads the named suites, or every registered one but the opt-in ones (unless `withOptIn`); a
+ * suite that fails to load is reported.
+ */
+async function chooseSuites(opts: BenchOptions, withOptIn = false): Promise<Suite[]> {
   const registry = readRegistry(registryUrl);
   for (const b of registry.broken) {
     console.error(`bench: suite ${b.file} did not bundle and is skipped`);
@@ -49,7 +53,8 @@ async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
       }
     }
   }
-  if (opts.suites === undefined) return suites;
+  // Opt-in suites (long runs such as load) run only when named.
+  if (opts.suites === undefined) return suites.filter((s) => withOptIn || s.optIn !== true);
   const known = new Map(suites.map((s) => [s.name, s]));
   const unknown = opts.suites.filter((n) => !known.has(n));
   if (unknown.length > 0) {
@@ -62,7 +67,12 @@ async function chooseSuites(opts: BenchOptions): Promise<Suite[]> {
 }
 
 function suiteOptions(opts: BenchOptions): SuiteOptions {
-  return { quick: opts.quick, ...(opts.sizes ? { sizes: opts.sizes } : {}) };
+  return {
+    quick: opts.quick,
+    ...(opts.sizes ? { sizes: opts.sizes } : {}),
+    ...(opts.reports !== undefined ? { reports: opts.reports } : {}),
+    ...(opts.stores ? { stores: opts.stores } : {}),
+  };
 }
 
 /** Asks each suite for its cases; a suite whose setup throws is reported and skipped. */
@@ -134,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.list) {
-    for (const s of await chooseSuites({ ...opts, suites: undefined })) {
+    for (const s of await chooseSuites({ ...opts, suites: undefined }, true)) {
       console.log(`${s.name.padEnd(12)} ${s.description}`);
     }
     return 0;
@@ -152,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
     { script: childScript, options: suiteOptions(opts), timeoutMs: CHILD_TIMEOUT_MS },
     progress,
   );
+  const loadRuns = await runLoadSuites(suites, suiteOptions(opts), opts.jsonOnly);
   const result: RunResult = {
     date: started.toISOString(),
     machine: describeMachine(),
@@ -159,26 +170,31 @@ async function main(argv: string[]): Promise<number> {
       suites: suites.map((s) => s.name),
       quick: opts.quick,
       ...(opts.sizes ? { sizes: opts.sizes } : {}),
+      ...(opts.reports !== undefined ? { reports: opts.reports } : {}),
+      ...(opts.stores ? { stores: opts.stores } : {}),
       maxTime: timing.maxTime,
     },
     figures,
     ...(memory.length > 0 ? { memory } : {}),
+    ...(loadRuns.length > 0 ? { loadRuns } : {}),
     elapsed: Math.round((Date.now() - started.getTime()) / 100) / 10,
     load: { start: loadStart, end: loadavg() },
   };
 
   if (!opts.jsonOnly) {
-    const any = figures.length + memory.length > 0;
-    console.log(any ? renderTables(figures, memory) : 'bench: no cases to run');
+    const any = figures.length + memory.length + loadRuns.length > 0;
+    console.log(any ? renderTables(figures, memory, loadRuns) : 'bench: no cases to run');
   }
   const written = writeResults(result, opts, started);
   const shown = written.filter((p) => !p.endsWith('latest.json') && !p.endsWith('latest.md'));
   console.log(
-    `\nbench: ${figures.length} timed and ${memory.length} memory cases in ${result.elapsed} s; ` +
+    `\nbench: ${figures.length} timed and ${memory.length} memory cases` +
+      (loadRuns.length > 0 ? ` and ${loadRuns.length} load runs` : '') +
+      ` in ${result.elapsed} s; ` +
       'wrote ' +
       shown.map((p) => relative(process.cwd(), p)).join(', '),
   );
-  const failed = [...figures, ...memory].filter((f) => f.error !== undefined).length;
+  const failed = [...figures, ...memory, ...loadRuns].filter((f) => f.error !== undefined).length;
   if (failed > 0) console.error(`bench: ${failed} case(s) failed; see the error column`);
   return failed > 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 // The figures a bench run produces, the machine they were measured on, and how cases of one
 // operation are paired across backends to give the wasm/ts and wasm/peer ratios.
+import type { LoadFigure } from './load-figure.js';
 import type { MemoryMeasurement } from './memory.js';
 import type { BenchBackend } from './suite.js';
 
@@ -60,7 +61,14 @@ export interface RunResult {
   /** ISO 8601 time at which the run started. */
   date: string;
   machine: Machine;
-  options: { suites: string[]; quick: boolean; sizes?: number[]; maxTime: number };
+  options: {
+    suites: string[];
+    quick: boolean;
+    sizes?: number[];
+    reports?: number;
+    stores?: string[];
+    maxTime: number;
+  };
   /** Wall-clock seconds the run took, suite setup included. */
   elapsed: number;
   /**
@@ -71,6 +79,8 @@ export interface RunResult {
   figures: Figure[];
   /** Memory figures, one per memory case; absent or empty when no memory case ran. */
   memory?: MemoryFigure[];
+  /** Load runs (the opt-in load suite), one per store; absent when none ran. */
+  loadRuns?: LoadFigure[];
 }
 
 /** The cases of one operation at one parameter set, by backend. */

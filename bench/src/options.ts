@@ -23,6 +23,10 @@ export interface BenchOptions {
   suites?: string[];
   /** Sizes passed to the suites that have a size axis. */
   sizes?: number[];
+  /** Reports per load run; undefined: the load suite's default (1,000,000). */
+  reports?: number;
+  /** Stores for the aggregator and load suites; undefined: each suite's default. */
+  stores?: string[];
   quick: boolean;
   /** Output directory; undefined: bench/results. */
   out?: string;
@@ -35,14 +39,21 @@ export interface BenchOptions {
   help: boolean;
 }
 
+/** The store names `--store` takes (postgres-2: two Leader processes, load suite only). */
+export const STORE_NAMES: readonly string[] = ['sqlite', 'postgres', 'postgres-2'];
+
 /** The text printed by `--help`. */
 export const USAGE = `usage: npm run bench -- [options]        (from the repository root, through turbo)
        npm run bench -w @private-measurement/bench -- [options]
        node bench/dist/cli.js [options]           (after a bundle: node bench/scripts/bundle.mjs)
 
 options:
-  --suite a,b       run only these suites (repeatable; default: every suite)
+  --suite a,b       run only these suites (repeatable; default: every suite but the opt-in
+                    ones, such as load, which run only when named)
   --sizes 16,256    sizes for the suites that have a size axis (vector length, histogram length)
+  --reports N       reports per load run (default 1000000; 1e6 and 100_000 also read)
+  --store a,b       stores: sqlite, postgres (aggregator and load suites), postgres-2 (load:
+                    two Leader processes on one database); default every one
   --quick           fewer sizes and shorter timings: the whole run in under a minute
   --max-time S      seconds of timing per case (default 1, or at most 0.25 with --quick)
   --out DIR         where to write the results (default bench/results)
@@ -66,9 +77,9 @@ function splitList(values: string[] | undefined): string[] | undefined {
  *
  * @param argv - the arguments after the script name.
  * @returns the options.
- * @throws {BenchError} code "usage" for an unknown option, a missing value, a size that is not
- *   a positive integer, a non-positive `--max-time`, or a `--name` that is not a plain file
- *   name.
+ * @throws {BenchError} code "usage" for an unknown option, a missing value, a size or report
+ *   count that is not a positive integer, a store name not in `STORE_NAMES`, a
+ *   non-positive `--max-time`, or a `--name` that is not a plain file name.
  * @example
  * parseOptions(['--quick', '--suite', 'field,xof']).suites; // ['field', 'xof']
  */
@@ -82,6 +93,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       options: {
         suite: { type: 'string', multiple: true },
         sizes: { type: 'string', multiple: true },
+        reports: { type: 'string' },
+        store: { type: 'string', multiple: true },
         quick: { type: 'boolean', default: false },
         'max-time': { type: 'string' },
         out: { type: 'string' },
@@ -107,6 +120,28 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     });
   }
 
+  let reports: number | undefined;
+  if (values.reports !== undefined) {
+    const text = values.reports.replace(/_/g, '');
+    reports = Number(text);
+    if (!/^(\d+|\d+e\d+)$/.test(text) || !Number.isSafeInteger(reports) || reports <= 0) {
+      throw new BenchError(
+        'usage',
+        `--reports: expected a positive integer, received "${values.reports}"`,
+      );
+    }
+  }
+
+  const stores = splitList(values.store);
+  for (const st of stores ?? []) {
+    if (!STORE_NAMES.includes(st)) {
+      throw new BenchError(
+        'usage',
+        `--store: expected ${STORE_NAMES.join(', ')}, received "${st}"`,
+      );
+    }
+  }
+
   let maxTime: number | undefined;
   if (values['max-time'] !== undefined) {
     maxTime = Number(values['max-time']);
@@ -129,6 +164,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     suites: splitList(values.suite),
     sizes,
+    reports,
+    stores,
     quick: values.quick ?? false,
     out: values.out,
     name,

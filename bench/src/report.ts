@@ -4,6 +4,12 @@ import { backendOrder, formatParams, groupRows, rowRatios, type RunResult } from
 import type { BenchBackend } from './suite.js';
 import { formatGiB, formatHz, formatRatio, formatThroughput, formatTime } from './format.js';
 import { FIGURE_HEADERS, figureCells, MEMORY_HEADERS, memoryCells } from './table.js';
+import {
+  LOAD_MEMORY_HEADERS,
+  LOAD_PHASE_HEADERS,
+  loadMemoryCells,
+  loadPhaseCells,
+} from './load-table.js';
 
 /** A chart written next to the report. */
 export interface ChartLink {
@@ -143,6 +149,32 @@ export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] =
     );
     const right = new Set(MEMORY_HEADERS.map((_, i) => i).filter((i) => i >= 3));
     out.push(markdownTable(MEMORY_HEADERS, memoryCells(memory), right));
+  }
+
+  const loadRuns = result.loadRuns ?? [];
+  if (loadRuns.length > 0) {
+    out.push('', '## load', '');
+    out.push(
+      'Each row is one load run: a Helper and one or two Leader processes, reports sealed in ' +
+        'batches to a file (generate, client work), uploaded in requests of 500, four at a ' +
+        'time, with HTTP 503 answers retried after their Retry-After, aggregated by the ' +
+        "Leaders' drivers, then collected with noise off and checked against the exact sum. " +
+        "Reports per second are the run's reports over the phase's wall-clock time.",
+      '',
+    );
+    out.push(
+      markdownTable(LOAD_PHASE_HEADERS, loadPhaseCells(loadRuns), new Set([2, 3, 4, 5, 6, 8])),
+    );
+    out.push(
+      '',
+      'Resident memory of every process, sampled every 0.5 s from the start of the upload to ' +
+        'the end of the collection: the peak (the kernel high-water mark for the aggregator ' +
+        'processes), and the level at 10%, 50% and 90% of that time. A flat run has a small ' +
+        '"90% - 10%".',
+      '',
+    );
+    const right = new Set(LOAD_MEMORY_HEADERS.map((_, i) => i).filter((i) => i >= 3));
+    out.push(markdownTable(LOAD_MEMORY_HEADERS, loadMemoryCells(loadRuns), right));
   }
 
   if (charts.length > 0) {

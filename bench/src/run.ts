@@ -214,7 +214,7 @@ export async function runInOrder<Q extends ProgressItem, R>(
 }
 
 /**
- * Times every case in order, one at a time.
+ * Times every case in order, one at a time, running each case's teardown after it.
  *
  * @param cases - the cases.
  * @param timing - how long to time each.
@@ -229,6 +229,13 @@ export function runCases(
   return runInOrder(cases, '', progress, async (q) => {
     const t0 = performance.now();
     const figure = await timeCase(q, timing);
+    if (q.case.teardown !== undefined) {
+      try {
+        await q.case.teardown();
+      } catch (e) {
+        figure.error ??= `teardown: ${errorText(e)}`;
+      }
+    }
     figure.elapsed = Math.round(performance.now() - t0) / 1000;
     return figure;
   });

@@ -1,5 +1,6 @@
 // The contract between benchmark suites and the runner: a suite lists cases, the runner times
 // them with benchmark.js and prints and writes the figures.
+import type { LoadFigure } from './load-figure.js';
 
 /** Who implements a measured case: our WASM backend, our pure-TS twin, or a peer library. */
 export type BenchBackend = 'wasm' | 'ts' | `peer:${string}`;
@@ -26,6 +27,11 @@ export interface BenchCase {
   fn: () => unknown;
   /** True when `fn` returns a promise. */
   async?: boolean;
+  /**
+   * Runs once after the case was timed (or failed), outside the timing: closes what the case
+   * opened (servers, stores), removes its files or schemas. A failure here fails the case.
+   */
+  teardown?: () => unknown;
 }
 
 /**
@@ -51,6 +57,14 @@ export interface SuiteOptions {
   quick: boolean;
   /** Sizes asked for on the command line, where the suite has a size axis. */
   sizes?: number[];
+  /** Reports per run, for the suites that count reports (the load run); `--reports`. */
+  reports?: number;
+  /**
+   * Stores asked for with `--store` (sqlite, postgres, postgres-2: two Leader processes on
+   * one PostgreSQL database), for the suites that run on a store; undefined: the suite's
+   * default.
+   */
+  stores?: string[];
 }
 
 /** A benchmark suite. */
@@ -58,6 +72,11 @@ export interface Suite {
   /** Name used on the command line, e.g. "field". */
   name: string;
   description: string;
+  /**
+   * True for a suite left out of the default set (a long run such as `load`): it runs only
+   * when named with `--suite`.
+   */
+  optIn?: boolean;
   /** The cases to measure; setup work happens here, outside the timed functions. */
   cases(options: SuiteOptions): BenchCase[] | Promise<BenchCase[]>;
   /**
@@ -66,4 +85,13 @@ export interface Suite {
    * order, and do no heavy work itself (that belongs in each case's `setup`).
    */
   memory?(options: SuiteOptions): MemoryCase[];
+  /**
+   * Whole measured runs that are not benchmark.js cases (the load run): each returns its own
+   * figures, phases and memory samples included. Called once, after the timed and memory
+   * cases; a run that fails returns a figure with `error` set rather than throwing.
+   */
+  load?(options: SuiteOptions, progress: LoadProgress): Promise<LoadFigure[]>;
 }
+
+/** Where a load run reports what it is doing, for the progress display. */
+export type LoadProgress = (label: string) => void;

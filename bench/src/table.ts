@@ -16,6 +16,13 @@ import {
   formatThroughput,
   formatTime,
 } from './format.js';
+import type { LoadFigure } from './load-figure.js';
+import {
+  LOAD_MEMORY_HEADERS,
+  LOAD_PHASE_HEADERS,
+  loadMemoryCells,
+  loadPhaseCells,
+} from './load-table.js';
 
 /** The column headers of a figure table, in order. */
 export const FIGURE_HEADERS = [
@@ -160,16 +167,25 @@ export function layoutTable(
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
+/** Right-aligned columns of the load tables. */
+const LOAD_RIGHT = new Set<string>([
+  ...LOAD_PHASE_HEADERS.slice(2, 7),
+  'time',
+  ...LOAD_MEMORY_HEADERS.slice(3),
+]);
+
 /**
- * The terminal report: a titled table per group, then the memory table.
+ * The terminal report: a titled table per group, then the memory table, then the load runs.
  *
  * @param figures - every timing figure of a run.
  * @param memory - every memory figure of the run, possibly none.
+ * @param loadRuns - every load run, possibly none.
  * @returns the text to print.
  */
 export function renderTables(
   figures: readonly Figure[],
   memory: readonly MemoryFigure[] = [],
+  loadRuns: readonly LoadFigure[] = [],
 ): string {
   const byGroup = new Map<string, Figure[]>();
   for (const f of figures) {
@@ -184,6 +200,13 @@ export function renderTables(
   if (memory.length > 0) {
     parts.push(
       `memory (one fresh process per row)\n${layoutTable(MEMORY_HEADERS, memoryCells(memory))}`,
+    );
+  }
+  if (loadRuns.length > 0) {
+    parts.push(
+      `load runs\n${layoutTable(LOAD_PHASE_HEADERS, loadPhaseCells(loadRuns), LOAD_RIGHT)}`,
+      `load runs: resident memory per process\n` +
+        layoutTable(LOAD_MEMORY_HEADERS, loadMemoryCells(loadRuns), LOAD_RIGHT),
     );
   }
   return parts.join('\n\n');

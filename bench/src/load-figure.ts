@@ -1,0 +1,94 @@
+// The figures of a load run: throughput per phase, and the resident memory of every process
+// sampled over the run, summed up as its peak and its level at 10%, 50% and 90% of the run.
+
+/** One phase of a load run. */
+export interface LoadPhase {
+  /** "generate" (sealing reports, client work), "upload", "aggregate" or "collect". */
+  phase: string;
+  /** Wall-clock seconds of the phase. */
+  seconds: number;
+  /** Reports of the run divided by the phase's seconds. */
+  reportsPerSecond: number;
+}
+
+/** The resident memory of one process over a load run. */
+export interface ProcessMemory {
+  /** "runner" (load generator and Collector), "helper", "leader 1", "leader 2". */
+  role: string;
+  /** RSS samples taken. */
+  samples: number;
+  /** Highest RSS: the largest sample, or the kernel's high-water mark where it is larger. */
+  rssPeak: number;
+  /** RSS at 10%, 50% and 90% of the run's duration (upload start to collection end), bytes. */
+  rssAt10: number;
+  rssAt50: number;
+  rssAt90: number;
+  /** At most 40 samples evenly spread over the run: [seconds since upload start, bytes]. */
+  series: Array<[number, number]>;
+}
+
+/** A whole load run on one store. */
+export interface LoadFigure {
+  /** e.g. "load Prio3Histogram(16)". */
+  name: string;
+  group: string;
+  suite: string;
+  /** `store` (sqlite, postgres), `leaders` (1 or 2) and `reports`. */
+  params: Record<string, number | string>;
+  reports: number;
+  phases: LoadPhase[];
+  processes: ProcessMemory[];
+  /** HTTP 503 answers the uploads honoured, and the seconds waited as Retry-After asked. */
+  backPressure: { retries: number; waitedSeconds: number };
+  /** True when the collected report count and aggregate equalled what was uploaded, exactly. */
+  exact: boolean;
+  /** Why the run failed; phases measured before the failure are kept. */
+  error?: string;
+  /** Wall-clock seconds of the whole run, setup and clean-up included. */
+  elapsed: number;
+}
+
+/** One RSS sample: seconds since the sampler started, and bytes. */
+export type RssSample = [number, number];
+
+/**
+ * Sums up a process's RSS samples over a window of the run.
+ *
+ * @param role - the process's role.
+ * @param samples - its samples, in time order.
+ * @param window - [start, end] of the run in the samples' seconds.
+ * @param highWater - the kernel's high-water mark (VmHWM) at the end, 0 when unknown.
+ * @returns the summary; zeros when no sample falls in the window.
+ */
+export function summarizeRss(
+  role: string,
+  samples: readonly RssSample[],
+  window: [number, number],
+  highWater = 0,
+): ProcessMemory {
+  const [t0, t1] = window;
+  const inside = samples.filter(([t]) => t >= t0 && t <= t1);
+  const at = (fraction: number): number => {
+    if (inside.length === 0) return 0;
+    const target = t0 + fraction * (t1 - t0);
+    let best = inside[0];
+    for (const s of inside) if (Math.abs(s[0] - target) < Math.abs(best[0] - target)) best = s;
+    return best[1];
+  };
+  const points = Math.min(40, inside.length);
+  const series: Array<[number, number]> = [];
+  for (let i = 0; i < points; i++) {
+    const s = inside[Math.round((i * (inside.length - 1)) / Math.max(1, points - 1))];
+    series.push([Math.round((s[0] - t0) * 10) / 10, s[1]]);
+  }
+  const peak = samples.reduce((m, [, rss]) => Math.max(m, rss), 0);
+  return {
+    role,
+    samples: inside.length,
+    rssPeak: Math.max(peak, highWater),
+    rssAt10: at(0.1),
+    rssAt50: at(0.5),
+    rssAt90: at(0.9),
+    series,
+  };
+}

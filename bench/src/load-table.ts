@@ -1,0 +1,86 @@
+// The tables of the load runs, for the terminal and the Markdown report: throughput per phase,
+// and the resident memory of every process (peak, and its level at 10%, 50% and 90% of the run).
+import { formatParams } from './figures.js';
+import { formatBytes, formatHz, formatTime } from './format.js';
+import type { LoadFigure } from './load-figure.js';
+
+/** The column headers of the phase table. */
+export const LOAD_PHASE_HEADERS = [
+  'run',
+  'params',
+  'generate',
+  'upload',
+  'aggregate',
+  'collect',
+  '503 retries',
+  'exact sum',
+  'time',
+] as const;
+
+/** The column headers of the memory table. */
+export const LOAD_MEMORY_HEADERS = [
+  'run',
+  'params',
+  'process',
+  'RSS peak',
+  'at 10%',
+  'at 50%',
+  'at 90%',
+  '90% - 10%',
+  'samples',
+] as const;
+
+function phaseCell(f: LoadFigure, name: string): string {
+  const p = f.phases.find((x) => x.phase === name);
+  if (p === undefined) return '';
+  if (name === 'collect') return formatTime(p.seconds);
+  return `${formatHz(p.reportsPerSecond)} report/s (${formatTime(p.seconds)})`;
+}
+
+/**
+ * The phase rows: each phase's reports per second and seconds (collection: its seconds), the
+ * 503 answers honoured, whether the collected sum was exact, and the whole run's time.
+ *
+ * @param figures - the load runs.
+ * @returns rows of cells in `LOAD_PHASE_HEADERS` order.
+ */
+export function loadPhaseCells(figures: readonly LoadFigure[]): string[][] {
+  return figures.map((f) => [
+    f.name,
+    formatParams(f.params),
+    phaseCell(f, 'generate'),
+    phaseCell(f, 'upload'),
+    phaseCell(f, 'aggregate'),
+    phaseCell(f, 'collect'),
+    `${f.backPressure.retries}${f.backPressure.retries > 0 ? ` (${f.backPressure.waitedSeconds} s)` : ''}`,
+    f.error !== undefined ? `error: ${f.error}` : f.exact ? 'yes' : 'no',
+    formatTime(f.elapsed),
+  ]);
+}
+
+/**
+ * The memory rows: one per process of each run.
+ *
+ * @param figures - the load runs.
+ * @returns rows of cells in `LOAD_MEMORY_HEADERS` order.
+ */
+export function loadMemoryCells(figures: readonly LoadFigure[]): string[][] {
+  const out: string[][] = [];
+  for (const f of figures) {
+    for (const p of f.processes) {
+      const growth = p.rssAt90 - p.rssAt10;
+      out.push([
+        f.name,
+        formatParams(f.params),
+        p.role,
+        formatBytes(p.rssPeak),
+        formatBytes(p.rssAt10),
+        formatBytes(p.rssAt50),
+        formatBytes(p.rssAt90),
+        `${growth < 0 ? '-' : '+'}${formatBytes(Math.abs(growth))}`,
+        String(p.samples),
+      ]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,405 @@
+// Aggregator benchmark suite, on SQLite and on PostgreSQL, over loopback HTTP: upload ingest at
+// the Leader, and upload plus aggregation through a Leader (this thread) and a Helper (a worker
+// thread, so the two share the machine's cores as two processes would), for
+// Prio3Histogram(16), Prio3Histogram(256) and Prio3L1BoundSum(20, 255).
+import { randomFillSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import {
+  createAggregator,
+  openDatastore,
+  type Aggregator,
+  type Datastore,
+  type TaskSpec,
+} from '@private-measurement/aggregator';
+import {
+  encodeHpkeConfig,
+  generateHpkeKeypair,
+  type HpkeKeypair,
+} from '@private-measurement/protocol';
+import pino from 'pino';
+import {
+  concat,
+  currentTimeUnits,
+  helperSpec,
+  makeBenchTask,
+  ReportSealer,
+  VARIANTS,
+  type BenchTask,
+  type Variant,
+} from '../aggregator/deployment.js';
+import { postgresProblem, StorePool, STORE_KINDS, type StoreKind } from '../aggregator/stores.js';
+import { uploadReports } from '../aggregator/upload.js';
+import type { BenchCase, Suite, SuiteOptions } from '../suite.js';
+
+const GROUP = 'aggregator';
+/** Reports per upload request of the end-to-end cases. */
+const UPLOAD_BATCH = 500;
+
+const quiet = pino({ level: 'silent' });
+const drivers = { intervalMs: 5, maxJobSize: 500, maxBackoffMs: 50, peerTimeoutMs: 30_000 };
+
+/** Opens a fresh store holding one given HPKE key (so that sealed reports stay valid). */
+async function storeWithKey(url: string, key: HpkeKeypair): Promise<Datastore> {
+  const ds = await openDatastore(url);
+  await ds.transaction('bench-key', (tx) =>
+    tx.putHpkeKey({
+      configId: key.config.id,
+      config: encodeHpkeConfig(key.config),
+      privateKey: key.privateKey,
+      state: 'active',
+      createdAt: Date.now(),
+    }),
+  );
+  return ds;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+/** One aggregator on a loopback server whose store is replaced on request. */
+class Host {
+  private current: { agg: Aggregator; ds: Datastore } | undefined;
+  private constructor(
+    readonly server: Server,
+    readonly url: string,
+    private readonly cell: { host?: Host },
+  ) {}
+
+  static async start(): Promise<Host> {
+    const cell: { host?: Host } = {};
+    const server = createServer((req, res) => {
+      const agg = cell.host?.current?.agg;
+      if (agg) agg.listener(req, res);
+      else res.writeHead(503).end();
+    });
+    cell.host = new Host(server, await listen(server), cell);
+    return cell.host;
+  }
+
+  /** Closes the current aggregator and its store, if any. */
+  async close(): Promise<void> {
+    const c = this.current;
+    this.current = undefined;
+    if (c) {
+      await c.agg.close();
+      await c.ds.close();
+    }
+  }
+
+  /** Replaces the aggregator by a fresh one on a fresh store. */
+  async reset(store: string, spec: TaskSpec, key: HpkeKeypair): Promise<Aggregator> {
+    await this.close();
+    const ds = await storeWithKey(store, key);
+    const agg = await createAggregator({ store: ds, tasks: [spec], logger: quiet, drivers });
+    this.current = { agg, ds };
+    return agg;
+  }
+}
+
+// ---- The Helper's thread: a Host driven by messages from the main thread.
+interface HelperMessage {
+  store: string;
+  spec: TaskSpec;
+  key: HpkeKeypair;
+}
+
+type HelperRequest = HelperMessage | 'close' | 'exit';
+
+async function helperThread(): Promise<void> {
+  const host = await Host.start();
+  parentPort?.on('message', (m: HelperRequest) => {
+    void (async () => {
+      try {
+        await host.close();
+        if (m === 'exit') {
+          host.server.closeAllConnections();
+          host.server.close();
+          parentPort?.close();
+          return;
+        }
+        if (m !== 'close') await host.reset(m.store, m.spec, m.key);
+        parentPort?.postMessage({ ok: true });
+      } catch (e) {
+        parentPort?.postMessage({ ok: false, error: (e as Error).message });
+      }
+    })();
+  });
+  parentPort?.postMessage({ url: host.url });
+}
+
+if (!isMainThread && (workerData as { pmAggregatorHelper?: boolean })?.pmAggregatorHelper) {
+  void helperThread();
+}
+
+/** The Helper worker seen from the main thread. */
+class HelperWorker {
+  private constructor(
+    private readonly worker: Worker,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<HelperWorker> {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { pmAggregatorHelper: true },
+    });
+    worker.unref();
+    const url = await new Promise<string>((resolve, reject) => {
+      worker.once('message', (m: { url: string }) => resolve(m.url));
+      worker.once('error', reject);
+    });
+    return new HelperWorker(worker, url);
+  }
+
+  /** Sends a request and waits for the answer. */
+  async send(m: HelperMessage | 'close'): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.worker.once('message', (a: { ok: boolean; error?: string }) =>
+        a.ok ? resolve() : reject(new Error(`helper: ${a.error}`)),
+      );
+      this.worker.postMessage(m);
+    });
+  }
+}
+
+/** One variant on one store kind: its task and keys. */
+interface Setup {
+  kind: StoreKind;
+  task: BenchTask;
+  leaderKey: HpkeKeypair;
+  helperKey: HpkeKeypair;
+  sealer: ReportSealer;
+}
+
+async function setup(
+  kind: StoreKind,
+  variant: Variant,
+  leader: Host,
+  helper: HelperWorker,
+): Promise<Setup> {
+  const task = makeBenchTask(variant, leader.url, helper.url, await generateHpkeKeypair(9));
+  const leaderKey = await generateHpkeKeypair(1);
+  const helperKey = await generateHpkeKeypair(2);
+  const sealer = new ReportSealer(task, leaderKey.config, helperKey.config, currentTimeUnits());
+  return { kind, task, leaderKey, helperKey, sealer };
+}
+
+async function seal(s: Setup, count: number): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) out.push(await s.sealer.seal(s.task.variant.measurement().value));
+  return out;
+}
+
+/** A case that cannot run on this store: every cycle fails with the reason. */
+function unavailable(c: Omit<BenchCase, 'fn' | 'async'>, reason: string): BenchCase {
+  return {
+    ...c,
+    async: true,
+    fn: () => Promise.reject(new Error(reason)),
+  };
+}
+
+/**
+ * Upload ingest: requests of `perRequest` reports, `concurrent` at a time, into one store for
+ * the whole case. The reports are copies of one sealed report with fresh report IDs: the
+ * Leader stores them without opening them, so ingest cannot tell, and sealing stays out of the
+ * timing.
+ */
+async function ingestCase(
+  s: Setup,
+  leader: Host,
+  pool: StorePool,
+  perRequest: number,
+  concurrent: number,
+): Promise<BenchCase> {
+  const [template] = await seal(s, 1);
+  const body = concat(Array.from({ length: perRequest }, () => template));
+  const bodies = Array.from({ length: concurrent }, () => body.slice());
+  let store: string | undefined;
+  return {
+    name: `upload ingest ${s.task.variant.label}`,
+    group: GROUP,
+    backend: 'wasm',
+    params: { store: s.kind, perRequest, concurrent },
+    unit: 'report',
+    unitsPerOp: perRequest * concurrent,
+    bytes: template.length,
+    async: true,
+    fn: async () => {
+      if (store === undefined) {
+        store = pool.fresh('ingest');
+        await leader.reset(store, s.task.spec, s.leaderKey);
+      }
+      // Fresh report IDs (the first 16 bytes of each encoded Report) so none is a replay.
+      for (const b of bodies) {
+        for (let at = 0; at < b.length; at += template.length) randomFillSync(b, at, 16);
+      }
+      await Promise.all(bodies.map((b) => uploadReports(leader.url, s.task.spec.taskId, b)));
+    },
+    teardown: async () => {
+      await leader.close();
+      await pool.removeAll();
+    },
+  };
+}
+
+/** Opens fresh Leader and Helper stores and aggregators for the task. */
+async function freshPair(
+  s: Setup,
+  leader: Host,
+  helper: HelperWorker,
+  pool: StorePool,
+): Promise<Aggregator> {
+  await helper.send({
+    store: pool.fresh('helper'),
+    spec: helperSpec(s.task.spec),
+    key: s.helperKey,
+  });
+  return leader.reset(pool.fresh('leader'), s.task.spec, s.leaderKey);
+}
+
+/** What opening fresh Leader and Helper stores costs: part of every end-to-end operation. */
+function freshStoresCase(s: Setup, leader: Host, helper: HelperWorker, pool: StorePool): BenchCase {
+  return {
+    name: 'fresh Leader and Helper stores',
+    group: GROUP,
+    backend: 'wasm',
+    params: { store: s.kind },
+    async: true,
+    fn: () => freshPair(s, leader, helper, pool),
+    teardown: async () => {
+      await leader.close();
+      await helper.send('close');
+      await pool.removeAll();
+    },
+  };
+}
+
+/**
+ * End to end: fresh Leader and Helper stores, upload of `count` sealed reports in requests of
+ * 500, and the Leader's drivers run until both parties aggregated every report.
+ */
+async function endToEndCase(
+  s: Setup,
+  leader: Host,
+  helper: HelperWorker,
+  pool: StorePool,
+  count: number,
+): Promise<BenchCase> {
+  const reports = await seal(s, count);
+  const bodies: Uint8Array[] = [];
+  for (let i = 0; i < count; i += UPLOAD_BATCH) {
+    bodies.push(concat(reports.slice(i, i + UPLOAD_BATCH)));
+  }
+  return {
+    name: `upload + aggregate ${s.task.variant.label}`,
+    group: GROUP,
+    backend: 'wasm',
+    params: { store: s.kind, reports: count },
+    unit: 'report',
+    unitsPerOp: count,
+    async: true,
+    fn: async () => {
+      const agg = await freshPair(s, leader, helper, pool);
+      for (const b of bodies) await uploadReports(leader.url, s.task.spec.taskId, b);
+      for (;;) {
+        const r = await agg.runDriversOnce();
+        if (r.created + r.aggregation === 0) break;
+      }
+      const buckets = await agg.datastore.transaction('bench-count', (tx) =>
+        tx.summarizeBuckets(s.task.taskId),
+      );
+      const aggregated = buckets.reduce((sum, b) => sum + b.count, 0);
+      if (aggregated !== count) {
+        throw new Error(`aggregation: expected ${count} reports, received ${aggregated}`);
+      }
+    },
+    teardown: async () => {
+      await leader.close();
+      await helper.send('close');
+      await pool.removeAll();
+    },
+  };
+}
+
+/**
+ * The store kinds asked for: `--store` names among sqlite and postgres (others are for the
+ * load suite), default both.
+ */
+function storeKinds(options: SuiteOptions): StoreKind[] {
+  if (options.stores === undefined) return [...STORE_KINDS];
+  return STORE_KINDS.filter((k) => options.stores!.includes(k));
+}
+
+const suite: Suite = {
+  name: 'aggregator',
+  description:
+    'Leader upload ingest and Leader+Helper (worker thread) upload-and-aggregate, SQLite and PostgreSQL, loopback HTTP',
+  async cases(options: SuiteOptions): Promise<BenchCase[]> {
+    const leader = await Host.start();
+    leader.server.unref();
+    const helper = await HelperWorker.start();
+    const count = options.quick ? 1000 : 2000;
+    const out: BenchCase[] = [];
+    for (const kind of storeKinds(options)) {
+      const problem = kind === 'postgres' ? await postgresProblem() : undefined;
+      for (const variant of VARIANTS) {
+        const s = await setup(kind, variant, leader, helper);
+        const pool = new StorePool(kind);
+        const first = variant === VARIANTS[0];
+        const shapes: Array<[number, number]> =
+          first || !options.quick
+            ? [
+                [1, 32],
+                [200, 1],
+              ]
+            : [];
+        if (problem !== undefined) {
+          const base = { group: GROUP, backend: 'wasm' as const, unit: 'report' };
+          for (const [perRequest, concurrent] of shapes) {
+            out.push(
+              unavailable(
+                {
+                  ...base,
+                  name: `upload ingest ${variant.label}`,
+                  params: { store: kind, perRequest, concurrent },
+                },
+                problem,
+              ),
+            );
+          }
+          if (first) {
+            out.push(
+              unavailable(
+                { ...base, name: 'fresh Leader and Helper stores', params: { store: kind } },
+                problem,
+              ),
+            );
+          }
+          out.push(
+            unavailable(
+              {
+                ...base,
+                name: `upload + aggregate ${variant.label}`,
+                params: { store: kind, reports: count },
+              },
+              problem,
+            ),
+          );
+          continue;
+        }
+        for (const [perRequest, concurrent] of shapes) {
+          out.push(await ingestCase(s, leader, pool, perRequest, concurrent));
+        }
+        if (first) out.push(freshStoresCase(s, leader, helper, pool));
+        out.push(await endToEndCase(s, leader, helper, pool, count));
+      }
+    }
+    return out;
+  },
+};
+
+export default suite;
