@@ -33,6 +33,7 @@ import {
 import { finalizeCollection, type CollectorHpkeKey, type FinalizeOptions } from './finalize.js';
 import { checkNoise } from './noise.js';
 import { nextDelay, pollPolicy, sleep as defaultSleep, type PollPolicy } from './poll.js';
+import { NOISE_HEADER, parseReportedNoise, type ReportedNoise } from './reported-noise.js';
 import type { CollectionResult, NoiseSpec } from './result.js';
 
 /** The batch to collect (draft-ietf-ppm-dap-18 §5). */
@@ -55,7 +56,12 @@ export interface CollectionJob {
 /** The state of a job after one poll. */
 export type PollResult =
   | { status: 'pending'; retryAfterMs: number | undefined }
-  | { status: 'ready'; response: CollectionJobResp };
+  | {
+      status: 'ready';
+      response: CollectionJobResp;
+      /** The Aggregators' noise labels (`pm-dp-noise` header), when the Leader sent them. */
+      reportedNoise?: ReportedNoise;
+    };
 
 /** Events a caller may observe; the default hook ignores them. Never carries secrets. */
 export type CollectorEvent =
@@ -198,10 +204,11 @@ export class Collector {
   async collect(query: CollectorQuery, options: CollectOptions = {}): Promise<CollectionResult> {
     const started = this.now();
     const created = await this.createJob(query, options);
-    const response =
-      created.response ??
-      (await this.pollUntilReady(created.job, created.retryAfterMs, started, options.signal));
-    return this.finish(created.job, response);
+    const ready =
+      created.response !== undefined
+        ? { response: created.response, reportedNoise: created.reportedNoise }
+        : await this.pollUntilReady(created.job, created.retryAfterMs, started, options.signal);
+    return this.finish(created.job, ready.response, ready.reportedNoise);
   }
 
   /**
@@ -210,15 +217,20 @@ export class Collector {
    *
    * @param query - the batch to collect.
    * @param options - signal, aggregation parameter, extensions.
-   * @returns the job, the result when the Leader handled the request synchronously, and the
-   *   Leader's Retry-After otherwise.
+   * @returns the job, the result (with the Aggregators' noise labels) when the Leader handled
+   *   the request synchronously, and the Leader's Retry-After otherwise.
    * @throws {ParamError} when the query does not match the task's batch mode.
    * @throws {ProblemError} | {HttpStatusError} | {TransportError} | {ResponseError}.
    */
   async createJob(
     query: CollectorQuery,
     options: CollectOptions = {},
-  ): Promise<{ job: CollectionJob; response?: CollectionJobResp; retryAfterMs?: number }> {
+  ): Promise<{
+    job: CollectionJob;
+    response?: CollectionJobResp;
+    reportedNoise?: ReportedNoise;
+    retryAfterMs?: number;
+  }> {
     const request = encodeCollectionJobReq({
       query: this.encodeQuery(query),
       aggParam: options.aggParam ?? EMPTY,
@@ -242,7 +254,7 @@ export class Collector {
     this.options.onEvent?.({ type: 'created', location });
     const state = this.readJobState(r);
     return state.status === 'ready'
-      ? { job, response: state.response }
+      ? { job, response: state.response, reportedNoise: state.reportedNoise }
       : { job, retryAfterMs: state.retryAfterMs };
   }
 
@@ -269,8 +281,8 @@ export class Collector {
    * @throws as {@link Collector.collect}.
    */
   async poll(job: CollectionJob, options: CollectOptions = {}): Promise<CollectionResult> {
-    const response = await this.pollUntilReady(job, undefined, this.now(), options.signal);
-    return this.finish(job, response);
+    const ready = await this.pollUntilReady(job, undefined, this.now(), options.signal);
+    return this.finish(job, ready.response, ready.reportedNoise);
   }
 
   /**
@@ -278,11 +290,16 @@ export class Collector {
    *
    * @param job - the job.
    * @param response - its `CollectionJobResp`.
+   * @param reportedNoise - the Aggregators' noise labels from the ready poll, if any.
    * @returns the result.
    * @throws {ResponseError} | {DecryptError} | {UnshardError}.
    */
-  finish(job: CollectionJob, response: CollectionJobResp): Promise<CollectionResult> {
-    return finalizeCollection(this.finalize, job.request, job.query, response);
+  finish(
+    job: CollectionJob,
+    response: CollectionJobResp,
+    reportedNoise?: ReportedNoise,
+  ): Promise<CollectionResult> {
+    return finalizeCollection(this.finalize, job.request, job.query, response, reportedNoise);
   }
 
   /**
@@ -361,8 +378,12 @@ export class Collector {
         `collection job: expected ${MediaType.collectionJobResp}, received ${describeType(r)}`,
       );
     }
+    const reportedNoise = parseReportedNoise(r.headers.get(NOISE_HEADER));
     try {
-      return { status: 'ready', response: decodeCollectionJobResp(r.body) };
+      const response = decodeCollectionJobResp(r.body);
+      return reportedNoise === undefined
+        ? { status: 'ready', response }
+        : { status: 'ready', response, reportedNoise };
     } catch (e) {
       if (e instanceof DecodeError) {
         throw new ResponseError('DECODE', `collection job: ${e.message}`, { cause: e });
@@ -376,7 +397,7 @@ export class Collector {
     firstRetryAfterMs: number | undefined,
     started: number,
     signal?: AbortSignal,
-  ): Promise<CollectionJobResp> {
+  ): Promise<{ response: CollectionJobResp; reportedNoise?: ReportedNoise }> {
     let attempt = 0;
     let retryAfterMs = firstRetryAfterMs;
     for (;;) {
@@ -392,7 +413,7 @@ export class Collector {
       if (retryAfterMs === undefined) attempt++;
 
       const state = await this.withRetries(job.location, signal, () => this.pollOnce(job, signal));
-      if (state.status === 'ready') return state.response;
+      if (state.status === 'ready') return state;
       retryAfterMs = state.retryAfterMs;
     }
   }

@@ -16,7 +16,8 @@ import {
   type TaskConfiguration,
 } from '@private-measurement/protocol';
 import { DecryptError, ResponseError, UnshardError } from './errors.js';
-import { noiseSummary, type NoiseSpec } from './noise.js';
+import { checkNoise, noiseSummary, type NoiseSpec, type NoiseSummary } from './noise.js';
+import { noiseOffAt, type ReportedNoise } from './reported-noise.js';
 import { describeResult, type CollectionResult } from './result.js';
 import { vdafForConfig } from './vdaf.js';
 import type { CollectorQuery } from './collector.js';
@@ -94,6 +95,8 @@ function checkResponse(o: FinalizeOptions, query: CollectorQuery, r: CollectionJ
  * @param request - the encoded `CollectionJobReq` exactly as sent.
  * @param query - the query of the job.
  * @param response - the Leader's `CollectionJobResp`.
+ * @param reportedNoise - the Aggregators' noise labels from the Leader's `pm-dp-noise` header:
+ *   an Aggregator that reports noise off is left out of the noise summary.
  * @returns the result with its noise description.
  * @throws {ResponseError} code `BAD_RESPONSE` when the answer contradicts the query or task.
  * @throws {DecryptError} when a share does not open (wrong key, AAD or tampering).
@@ -104,6 +107,7 @@ export async function finalizeCollection(
   request: Uint8Array,
   query: CollectorQuery,
   response: CollectionJobResp,
+  reportedNoise?: ReportedNoise,
 ): Promise<CollectionResult> {
   checkResponse(o, query, response);
 
@@ -148,6 +152,16 @@ export async function finalizeCollection(
     },
     aggregate,
     modulus: vdaf.field.modulus,
-    noise: o.noise === undefined ? undefined : noiseSummary(o.noise),
+    noise: noiseOf(o.noise, noiseOffAt(reportedNoise)),
+    reportedNoise,
+    noiseOff: noiseOffAt(reportedNoise),
   });
+}
+
+/** The configured noise, counting only the Aggregators that did not report it off. */
+function noiseOf(spec: NoiseSpec | undefined, off: string[]): NoiseSummary | undefined {
+  if (spec === undefined) return undefined;
+  const s = checkNoise(spec);
+  const draws = Math.min(s.aggregators, 2 - off.length);
+  return draws === 0 ? undefined : noiseSummary({ ...s, aggregators: draws as 1 | 2 });
 }

@@ -11,14 +11,42 @@ function isoSeconds(seconds: bigint): string {
     : `${seconds}s`;
 }
 
-function noiseLine(r: CollectionResult): string {
-  const n = r.noise;
-  if (n === undefined) return 'noise: not given (intervals omitted)';
-  const param = n.mechanism === 'discrete-laplace' ? 'scale' : 'sigma';
+/**
+ * The statement about noise turned off for testing, when an Aggregator reported it.
+ *
+ * @param r - the result.
+ * @returns the sentence, or undefined when every Aggregator that reported added noise.
+ * @example noiseOffStatement(result); // 'noise: OFF at the leader and the helper ...'
+ */
+export function noiseOffStatement(r: CollectionResult): string | undefined {
+  const off = r.noiseOff ?? [];
+  if (off.length === 0) return undefined;
+  if (off.length === 2) {
+    return (
+      'noise: OFF at the leader and the helper (test-only unsafeDisableNoiseForTesting): ' +
+      'the values are exact and NOT differentially private'
+    );
+  }
   return (
-    `noise: ${n.mechanism}, ${param} ${n.scale} per aggregator × ${n.aggregators}, ` +
-    `std dev ${n.stddev.toFixed(2)}, ${Math.round(n.confidence * 100)}% interval ±${n.halfWidth}`
+    `noise: OFF at the ${off[0]} (test-only unsafeDisableNoiseForTesting): only the ` +
+    `${off[0] === 'leader' ? 'helper' : 'leader'}'s noise protects the values`
   );
+}
+
+function noiseLines(r: CollectionResult): string[] {
+  const off = noiseOffStatement(r);
+  const n = r.noise;
+  if (n === undefined) {
+    return off !== undefined && r.noiseOff?.length === 2
+      ? [off]
+      : [...(off === undefined ? [] : [off]), 'noise: not given (intervals omitted)'];
+  }
+  const param = n.mechanism === 'discrete-laplace' ? 'scale' : 'sigma';
+  return [
+    ...(off === undefined ? [] : [off]),
+    `noise: ${n.mechanism}, ${param} ${n.scale} per aggregator × ${n.aggregators}, ` +
+      `std dev ${n.stddev.toFixed(2)}, ${Math.round(n.confidence * 100)}% interval ±${n.halfWidth}`,
+  ];
 }
 
 /**
@@ -40,8 +68,8 @@ function csvField(s: string): string {
 /**
  * Renders a result.
  *
- * - `table`: a header (VDAF, report count, interval, noise) and one line per bucket with its
- *   value and 95% interval;
+ * - `table`: a header (VDAF, report count, interval, noise, and a statement when an Aggregator
+ *   reported its noise off for testing) and one line per bucket with its value and 95% interval;
  * - `json`: every field of the result, bigints as decimal strings;
  * - `csv`: `bucket,value,low,high` then one row per bucket (`low`, `high` empty without noise).
  *
@@ -71,7 +99,7 @@ export function formatResult(r: CollectionResult, format: ResultFormat): string 
     `vdaf: ${r.vdaf}`,
     `reports: ${r.reportCount}`,
     `interval: ${isoSeconds(r.intervalSeconds.start)} to ${isoSeconds(end)}`,
-    noiseLine(r),
+    ...noiseLines(r),
     '',
   ];
   const headers = withNoise ? ['bucket', 'value', '95% interval'] : ['bucket', 'value'];

@@ -21,7 +21,14 @@ export {
   TransportError,
   UnshardError,
 } from './errors.js';
-export { formatResult, resultToJson, type ResultFormat } from './format.js';
+export { formatResult, noiseOffStatement, resultToJson, type ResultFormat } from './format.js';
 export { noiseSummary, type NoiseSpec, type NoiseSummary } from './noise.js';
 export { DEFAULT_POLL_POLICY, type PollPolicy } from './poll.js';
+export {
+  NOISE_HEADER,
+  NOISE_OFF_FOR_TESTING,
+  noiseOffAt,
+  parseReportedNoise,
+  type ReportedNoise,
+} from './reported-noise.js';
 export { toSigned, type Bucket, type CollectionResult } from './result.js';

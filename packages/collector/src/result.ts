@@ -3,6 +3,7 @@
 // a 95% interval per bucket.
 import type { Interval } from '@private-measurement/protocol';
 import type { NoiseSummary } from './noise.js';
+import type { ReportedNoise } from './reported-noise.js';
 
 export type { NoiseSpec, NoiseSummary } from './noise.js';
 
@@ -34,8 +35,18 @@ export interface CollectionResult {
   aggregate: bigint | bigint[];
   /** The aggregate read as signed integers, one per bucket. */
   values: bigint[];
-  /** The noise the Aggregators added, when the task's noise was given to the Collector. */
+  /**
+   * The noise the Aggregators added, when the task's noise was given to the Collector (counting
+   * only the Aggregators that did not report noise off).
+   */
   noise?: NoiseSummary;
+  /** The noise labels the Leader relayed in its `pm-dp-noise` header, when it sent them. */
+  reportedNoise?: ReportedNoise;
+  /**
+   * The Aggregators that say they added no noise (test-only switch); absent when none did.
+   * When both did, the values are exact and not differentially private.
+   */
+  noiseOff?: ('leader' | 'helper')[];
   /** Every bucket with its interval. */
   buckets: Bucket[];
 }
@@ -51,6 +62,8 @@ export interface ResultInput {
   /** The VDAF field's modulus. */
   modulus: bigint;
   noise?: NoiseSummary;
+  reportedNoise?: ReportedNoise;
+  noiseOff?: ('leader' | 'helper')[];
 }
 
 /**
@@ -87,5 +100,7 @@ export function describeResult(input: ResultInput): CollectionResult {
     buckets,
   };
   if (input.noise !== undefined) result.noise = input.noise;
+  if (input.reportedNoise !== undefined) result.reportedNoise = input.reportedNoise;
+  if (input.noiseOff !== undefined && input.noiseOff.length > 0) result.noiseOff = input.noiseOff;
   return result;
 }

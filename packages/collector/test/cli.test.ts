@@ -104,6 +104,42 @@ describe('pm-collector collect', () => {
     expect(json.stderr).toContain('pm-collector: created');
   });
 
+  it('states noise turned off for testing: in the table, and on stderr for CSV and JSON', async () => {
+    const shares = aggregateShares(task, MEASUREMENTS);
+    leader.handle(async (req, res) => {
+      res.setHeader('pm-dp-noise', 'leader=off-for-testing, helper=off-for-testing');
+      sendResp(
+        res,
+        await collectionJobResp(task, req.body, shares, MEASUREMENTS.length),
+        201,
+        '/dap/j',
+      );
+    });
+    const statement =
+      'noise: OFF at the leader and the helper (test-only unsafeDisableNoiseForTesting): ' +
+      'the values are exact and NOT differentially private';
+    const table = await run([...COLLECT, ...WINDOW]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(`${statement}\n`);
+    expect(table.stdout).not.toContain('95% interval');
+    expect(table.stderr).toBe('');
+    for (const format of ['csv', 'json']) {
+      const r = await run([...COLLECT, ...WINDOW, '--format', format]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`pm-collector: ${statement}\n`);
+    }
+    const csv = await run([...COLLECT, ...WINDOW, '--format', 'csv']);
+    expect(csv.stdout.split('\n')[1]).toBe(`0,${histogram(MEASUREMENTS)[0]},,`);
+    leader.handle(async (req, res) => {
+      sendResp(
+        res,
+        await collectionJobResp(task, req.body, shares, MEASUREMENTS.length),
+        201,
+        '/dap/j',
+      );
+    });
+  });
+
   it('prints the error code and exits 1 when the Leader aborts', async () => {
     const saved = leader.received.length;
     leader.handle((_req, res) =>

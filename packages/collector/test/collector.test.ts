@@ -137,6 +137,78 @@ describe('a synchronous Leader', () => {
   });
 });
 
+describe("the aggregators' noise labels", () => {
+  const respondWith = (header: string) =>
+    leader.handle(async (req, res) => {
+      res.setHeader('pm-dp-noise', header);
+      sendResp(
+        res,
+        await collectionJobResp(task, req.body, shares, MEASUREMENTS.length),
+        201,
+        `${JOB_PATH}/labels`,
+      );
+    });
+  const spec = { mechanism: 'discrete-laplace', scale: 2 } as const;
+
+  it('drops the configured noise when both aggregators report it off for testing', async () => {
+    respondWith('leader=off-for-testing, helper=off-for-testing');
+    const result = await collector({ noise: spec }).c.collect(QUERY);
+    expect(result.values).toEqual(histogram(MEASUREMENTS));
+    expect(result.noiseOff).toEqual(['leader', 'helper']);
+    expect(result.reportedNoise).toEqual({ leader: 'off-for-testing', helper: 'off-for-testing' });
+    expect(result.noise).toBeUndefined();
+    expect(result.buckets.every((b) => b.low === b.value && b.high === b.value)).toBe(true);
+  });
+
+  it('counts one draw when one aggregator reports noise off', async () => {
+    respondWith('leader=off-for-testing, helper=discrete-laplace;epsilon=1');
+    const result = await collector({ noise: spec }).c.collect(QUERY);
+    expect(result.noiseOff).toEqual(['leader']);
+    expect(result.noise).toEqual(noiseSummary({ ...spec, aggregators: 1 }));
+    expect(result.noise!.halfWidth).toBeLessThan(noiseSummary(spec).halfWidth);
+  });
+
+  it('keeps the configured noise for real labels and ignores a malformed header', async () => {
+    for (const header of [
+      'leader=discrete-laplace;epsilon=1, helper=discrete-laplace;epsilon=1',
+      'leader=off-for-testing',
+      'leader = off-for-testing, helper = off-for-testing',
+    ]) {
+      respondWith(header);
+      const result = await collector({ noise: spec }).c.collect(QUERY);
+      expect(result.noiseOff).toBeUndefined();
+      expect(result.noise).toEqual(noiseSummary(spec));
+    }
+  });
+
+  it('passes the labels of a polled job through poll and finish', async () => {
+    leader.handle(async (req, res, n) => {
+      if (n === 0) {
+        res.statusCode = 201;
+        res.setHeader('location', `${JOB_PATH}/polled`);
+        res.setHeader('retry-after', '1');
+        res.end();
+        return;
+      }
+      res.setHeader('pm-dp-noise', 'leader=off-for-testing, helper=off-for-testing');
+      sendResp(
+        res,
+        await collectionJobResp(task, leader.received[0].body, shares, MEASUREMENTS.length),
+      );
+    });
+    const { c } = collector({ noise: spec });
+    const created = await c.createJob(QUERY);
+    expect(created.response).toBeUndefined();
+    const state = await c.pollOnce(created.job);
+    expect(state.status).toBe('ready');
+    if (state.status !== 'ready') return;
+    expect(state.reportedNoise?.helper).toBe('off-for-testing');
+    const result = await c.finish(created.job, state.response, state.reportedNoise);
+    expect(result.noiseOff).toEqual(['leader', 'helper']);
+    expect((await c.finish(created.job, state.response)).noiseOff).toBeUndefined();
+  });
+});
+
 describe('an asynchronous Leader', () => {
   it('polls the Location, honouring Retry-After, then backing off', async () => {
     leader.handle(async (req, res, n) => {

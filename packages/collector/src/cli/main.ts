@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { BatchMode, generateHpkeKeypair } from '@private-measurement/protocol';
 import { Collector, type CollectorQuery } from '../collector.js';
 import { CollectorError, ParamError } from '../errors.js';
-import { formatResult, type ResultFormat } from '../format.js';
+import { formatResult, noiseOffStatement, type ResultFormat } from '../format.js';
 import { keyFileJson, parseKeyFile, parseTaskFile } from './config.js';
 
 /** Where the CLI reads and writes; replaceable in tests. */
@@ -200,6 +200,9 @@ async function collect(argv: string[], io: CliIo): Promise<number> {
   });
   const result = await collector.collect(query);
   io.stdout(formatResult(result, format));
+  // The table states it; JSON and CSV carry no sentence, so say it where a person reads.
+  const off = noiseOffStatement(result);
+  if (off !== undefined && format !== 'table') io.stderr(`pm-collector: ${off}\n`);
   return 0;
 }
 
