@@ -23,7 +23,7 @@ describe('SIGKILL of aggregator processes', () => {
         leaderStore: `${PG_URL}?schema=${ls}`,
         helperStore: `${PG_URL}?schema=${hs}`,
         leaders: 2,
-        reports: 1200,
+        reports: 2000,
       });
       expect(report.killed.filter((n) => n.startsWith('leader'))).toHaveLength(3);
       expect(report.killed).toContain('helper');
@@ -39,7 +39,7 @@ describe('SIGKILL of aggregator processes', () => {
       leaderStore: `sqlite:${join(dir, 'leader.db')}`,
       helperStore: `sqlite:${join(dir, 'helper.db')}`,
       leaders: 1,
-      reports: 600,
+      reports: 1000,
     });
     expect(report.killed.filter((n) => n.startsWith('leader'))).toHaveLength(3);
     expect(report.killed).toContain('helper');

@@ -19,6 +19,9 @@ export interface ProxiedRequest {
   /** What the proxy did, and the status it answered (0: none, the connection was cut). */
   action?: Action['kind'];
   status?: number;
+  /** The answer's body and Location header, once answered. */
+  response?: Uint8Array;
+  location?: string | null;
 }
 
 /** What the proxy does with one request. */
@@ -118,6 +121,8 @@ export async function startFaultProxy(
       if (!HOP_BY_HOP.has(k)) out[k] = v;
     });
     out['content-length'] = String(up.body.length);
+    r.response = up.body;
+    r.location = up.headers.get('location');
     r.status = up.status;
     res.writeHead(up.status, out);
     res.end(up.body);

@@ -1,0 +1,244 @@
+// Network faults between real Leader and Helper processes (SQLite): a Helper down for a while
+// and back on the same port and store, a Helper that answers slowly (past the Leader's timeout)
+// or with 500s, duplicated and reordered requests. The collected result (noise off) is exact.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  encodeAggregationJobContinueReq,
+  MediaType,
+  PROBLEM_MEDIA_TYPE,
+} from '@private-measurement/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PEER_TOKEN, timeIntervalCollectionReq } from './harness.js';
+import {
+  awaitCollectionResult,
+  createCollection,
+  makeTestTask,
+  sealReports,
+  uploadWithFailover,
+} from './support/dap-parties.js';
+import { startFaultProxy, type Action, type ProxiedRequest } from './support/fault-proxy.js';
+import { restartAggregator, startAggregator, ensureBuilt } from './support/processes.js';
+import { openStoreProbe } from './support/store-probe.js';
+import { waitFor } from './support/wait.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pm-kill-net-'));
+beforeAll(() => ensureBuilt(), 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const REPORTS = 400;
+const DRIVERS = {
+  intervalMs: 20,
+  leaseMs: 3000,
+  maxJobSize: 25,
+  minJobSize: 1,
+  maxAttempts: 1000,
+  maxBackoffMs: 200,
+  // Shorter than the slowest injected delay: some answers arrive after the Leader gave up.
+  peerTimeoutMs: 800,
+};
+
+const sameBody = (a: ProxiedRequest, b: ProxiedRequest): boolean =>
+  Buffer.compare(Buffer.from(a.body), Buffer.from(b.body)) === 0;
+
+/** POSTs to the Helper directly, as the Leader would. */
+async function toHelper(
+  url: string,
+  contentType: string,
+  body: Uint8Array,
+): Promise<{ status: number; body: Uint8Array; type?: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${PEER_TOKEN}`, 'content-type': contentType },
+    body: body as unknown as BodyInit,
+  });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (!(res.headers.get('content-type') ?? '').startsWith(PROBLEM_MEDIA_TYPE))
+    return { status: res.status, body: bytes };
+  const doc = JSON.parse(new TextDecoder().decode(bytes)) as { type: string };
+  return { status: res.status, body: bytes, type: doc.type.split(':').pop() };
+}
+
+describe('a faulty network between real aggregator processes', () => {
+  it('a helper down, slow, failing, duplicated and reordered: the result is exact', async () => {
+    const helperProxy = await startFaultProxy('http://127.0.0.1:1/');
+    const t = await makeTestTask({
+      vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
+      helperEndpoint: helperProxy.url,
+    });
+    let helper = await startAggregator(
+      {
+        name: 'helper',
+        store: `sqlite:${join(dir, 'helper.db')}`,
+        tasks: [t.helperSpec],
+        drivers: { enabled: false },
+      },
+      dir,
+    );
+    helperProxy.setTarget(helper.url);
+    const leaderStore = `sqlite:${join(dir, 'leader.db')}`;
+    const leader = await startAggregator(
+      { name: 'leader', store: leaderStore, tasks: [t.leaderSpec], drivers: DRIVERS },
+      dir,
+    );
+    const leaderProbe = await openStoreProbe(leaderStore);
+    const helperProbe = await openStoreProbe(`sqlite:${join(dir, 'helper.db')}`);
+    try {
+      // Upload while the Helper answers 503 to everything.
+      let stage: 'closed' | 'warmup' | 'brake' | 'down' | 'faults' = 'closed';
+      let warm = 0;
+      let faultCount = 0;
+      let held: ProxiedRequest | undefined;
+      const shareActions: Action[] = [{ kind: 'fail', status: 500 }, { kind: 'duplicate' }];
+      const faults: Action[] = [
+        { kind: 'fail', status: 500 },
+        { kind: 'delay', ms: 1200 },
+        { kind: 'duplicate' },
+        { kind: 'delay', ms: 150 },
+        { kind: 'forward' },
+      ];
+      helperProxy.setPolicy((r) => {
+        if (r.resource === 'aggregate_shares') return shareActions.shift() ?? { kind: 'forward' };
+        if (r.resource !== 'aggregation_jobs') return { kind: 'forward' };
+        switch (stage) {
+          case 'closed':
+          case 'brake':
+            return { kind: 'fail', status: 503 };
+          case 'warmup':
+            // The first init request is held until a later one was answered (reordering).
+            if (held === undefined) {
+              held = r;
+              return { kind: 'hold' };
+            }
+            if (++warm >= 4) stage = 'brake';
+            return { kind: 'forward' };
+          case 'down':
+            return { kind: 'forward' };
+          case 'faults':
+            return faults[faultCount++ % faults.length];
+        }
+      });
+      const time = BigInt(Math.floor(Date.now() / 1000 / t.leaderSpec.timePrecision));
+      const measurements = Array.from({ length: REPORTS }, (_, i) => (i * 7) % 4);
+      const expected = [0, 1, 2, 3].map((b) => BigInt(measurements.filter((m) => m === b).length));
+      const reports = await sealReports(t, leader.url, helper.url, measurements, time);
+      await uploadWithFailover(t, reports, () => [leader.url], {
+        chunk: 50,
+        concurrency: 2,
+        attempts: 3,
+        pauseMs: 50,
+      });
+      expect(Object.values((await leaderProbe.counts()).reports).reduce((a, b) => a + b, 0)).toBe(
+        REPORTS,
+      );
+
+      // Reordering: the held first request reaches the Helper after a later one was answered.
+      stage = 'warmup';
+      await waitFor('an init request to be held', () => held);
+      await waitFor('a later init request to be answered', () =>
+        helperProxy.log.some(
+          (r) => r.seq > held!.seq && r.resource === 'aggregation_jobs' && r.status === 200,
+        ),
+      );
+      await helperProxy.release();
+      expect(held!.status).toBe(200);
+
+      // The Helper goes down for a while (the Leader's requests get 502 from the proxy) and
+      // comes back on the same port and store.
+      await waitFor('the warm-up to end', () => stage === 'brake');
+      await helper.kill();
+      const downFrom = helperProxy.log.length;
+      stage = 'down';
+      await waitFor('three init requests to fail while the helper is down', () =>
+        helperProxy.log.slice(downFrom).filter((r) => r.status === 502).length >= 3 ? true : false,
+      );
+      const whileDown = await leaderProbe.counts();
+      expect(whileDown.jobs.active ?? 0, 'jobs wait for the helper').toBeGreaterThan(0);
+      helper = await restartAggregator(helper, dir);
+      helperProxy.setTarget(helper.url);
+      stage = 'faults';
+
+      await waitFor(
+        'aggregation to finish',
+        async () => {
+          const c = await leaderProbe.counts();
+          return (c.reports.done ?? 0) === REPORTS && (c.jobs.active ?? 0) === 0;
+        },
+        45_000,
+      );
+      const leaderDone = await leaderProbe.counts();
+      expect(leaderDone.jobs.abandoned ?? 0).toBe(0);
+      expect(leaderDone.aggregatedCount).toBe(REPORTS);
+      const helperDone = await helperProbe.counts();
+      expect(helperDone.aggregatedCount).toBe(REPORTS);
+      expect(helperDone.aggregatedIds).toBe(REPORTS);
+      // Every kind of fault was met: a slow answer past the Leader's timeout was asked for again.
+      const slow = helperProxy.log.filter((r) => r.action === 'delay' && r.status === 200);
+      expect(slow.some((s) => helperProxy.log.some((r) => r.seq > s.seq && sameBody(r, s)))).toBe(
+        true,
+      );
+      for (const kind of ['fail', 'duplicate', 'hold'] as const)
+        expect(helperProxy.log.some((r) => r.action === kind)).toBe(true);
+
+      // Collection: the first aggregate share request fails with 500, the second is duplicated.
+      const req = timeIntervalCollectionReq(time, 1n);
+      const created = await createCollection(leader.url, t, req);
+      if (!('location' in created)) throw new Error('collection refused');
+      const outcome = await awaitCollectionResult(() => leader.url, t, created.location, req);
+      expect(outcome).toMatchObject({ kind: 'result', reportCount: BigInt(REPORTS) });
+      if (outcome.kind === 'result') expect(outcome.result).toEqual(expected);
+      expect(shareActions).toHaveLength(0);
+
+      // Requests sent again, late and out of order, change nothing: an old init request gets
+      // its stored answer, a continuation of a finished job is a step mismatch, one of an
+      // unknown job is refused, and the aggregate share request gets its stored answer.
+      const first = helperProxy.log.find(
+        (r) => r.resource === 'aggregation_jobs' && r.status === 200,
+      )!;
+      const base = new URL(first.path, helper.url).toString();
+      const replay = await toHelper(base, MediaType.aggregationJobInitReq, first.body);
+      expect(replay.status).toBe(200);
+      expect(Buffer.from(replay.body).equals(Buffer.from(first.response!))).toBe(true);
+      const jobUrl = new URL(first.location!, helper.url).toString();
+      const cont = encodeAggregationJobContinueReq({ step: 1, verifyContinues: [] });
+      expect(await toHelper(jobUrl, MediaType.aggregationJobContinueReq, cont)).toMatchObject({
+        status: 400,
+        type: 'stepMismatch',
+      });
+      const step0 = encodeAggregationJobContinueReq({ step: 0, verifyContinues: [] });
+      expect(await toHelper(jobUrl, MediaType.aggregationJobContinueReq, step0)).toMatchObject({
+        type: 'invalidMessage',
+      });
+      const unknownJob = jobUrl.replace(/[^/]+$/, Buffer.alloc(16, 9).toString('base64url'));
+      expect(await toHelper(unknownJob, MediaType.aggregationJobContinueReq, cont)).toMatchObject({
+        type: 'unrecognizedAggregationJob',
+      });
+      const share = helperProxy.log.find(
+        (r) => r.resource === 'aggregate_shares' && r.status === 200,
+      )!;
+      const shareAgain = await toHelper(
+        new URL(share.path, helper.url).toString(),
+        MediaType.aggregateShareReq,
+        share.body,
+      );
+      expect(shareAgain.status).toBe(200);
+      expect(Buffer.from(shareAgain.body).equals(Buffer.from(share.response!))).toBe(true);
+      const helperAfter = await helperProbe.counts();
+      expect(helperAfter.aggregatedCount).toBe(REPORTS);
+      expect(helperAfter.shareJobs).toBe(1);
+      const same = await awaitCollectionResult(() => leader.url, t, created.location, req);
+      expect(same).toMatchObject({
+        kind: 'result',
+        reportCount: BigInt(REPORTS),
+        result: expected,
+      });
+    } finally {
+      await leaderProbe.close();
+      await helperProbe.close();
+      await leader.kill();
+      await helper.kill();
+      await helperProxy.close();
+    }
+  }, 80_000);
+});
