@@ -16,7 +16,7 @@ import {
 } from './options.js';
 import { runLoadSuites } from './load-run.js';
 import { runMemoryCases, type QueuedMemoryCase } from './memory-run.js';
-import { loadSuite, readRegistry } from './registry.js';
+import { loadSuite, readRegistry, selectSuites } from './registry.js';
 import { renderMarkdown, type ChartLink } from './report.js';
 import { chooseTiming, progressBar, runCases, silentProgress, type QueuedCase } from './run.js';
 import { prio3Charts, renderChart } from './svg.js';
@@ -53,17 +53,7 @@ async function chooseSuites(opts: BenchOptions, withOptIn = false): Promise<Suit
       }
     }
   }
-  // Opt-in suites (long runs such as load) run only when named.
-  if (opts.suites === undefined) return suites.filter((s) => withOptIn || s.optIn !== true);
-  const known = new Map(suites.map((s) => [s.name, s]));
-  const unknown = opts.suites.filter((n) => !known.has(n));
-  if (unknown.length > 0) {
-    throw new BenchError(
-      'usage',
-      `--suite: expected one of ${[...known.keys()].join(', ') || '(none)'}, received ${unknown.join(', ')}`,
-    );
-  }
-  return opts.suites.map((n) => known.get(n)!);
+  return selectSuites(suites, opts.suites, withOptIn);
 }
 
 function suiteOptions(opts: BenchOptions): SuiteOptions {

@@ -87,3 +87,32 @@ export async function loadSuite(entry: RegistryEntry, base: URL): Promise<Suite>
   }
   return asSuite(mod.default, entry.file);
 }
+
+/**
+ * Picks the suites of a run: the named ones in the order named, or, when none is named, every
+ * suite but the opt-in ones (long runs such as load, which run only when named).
+ *
+ * @param suites - every loaded suite.
+ * @param names - the `--suite` names; undefined: the default set.
+ * @param withOptIn - true: the default set includes the opt-in suites too (for `--list`).
+ * @returns the suites to run.
+ * @throws {BenchError} code "usage" naming the suites that are not known.
+ * @example
+ * selectSuites(all, undefined, false); // every suite without `optIn`
+ */
+export function selectSuites(
+  suites: readonly Suite[],
+  names: readonly string[] | undefined,
+  withOptIn = false,
+): Suite[] {
+  if (names === undefined) return suites.filter((s) => withOptIn || s.optIn !== true);
+  const known = new Map(suites.map((s) => [s.name, s]));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new BenchError(
+      'usage',
+      `--suite: expected one of ${[...known.keys()].join(', ') || '(none)'}, received ${unknown.join(', ')}`,
+    );
+  }
+  return names.map((n) => known.get(n)!);
+}

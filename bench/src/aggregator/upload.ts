@@ -7,8 +7,10 @@ export const MAX_RETRY_AFTER_MS = 30_000;
 /** Wait after a 503 without a usable Retry-After, ms. */
 export const DEFAULT_RETRY_MS = 1000;
 
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
 /**
- * Reads a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+ * Reads a Retry-After header: delay-seconds or an IMF-fixdate HTTP-date (RFC 9110 §10.2.3).
  *
  * @param value - the header value, or null.
  * @param nowMs - the clock, ms since the epoch.
@@ -21,6 +23,8 @@ export function retryAfterMs(value: string | null, nowMs = Date.now()): number {
   let ms: number;
   if (/^\d+$/.test(text)) ms = Number(text) * 1000;
   else {
+    // RFC 9110 §5.6.7: the preferred IMF-fixdate form only; Date.parse alone reads "-1" too.
+    if (!IMF_FIXDATE.test(text)) return DEFAULT_RETRY_MS;
     const at = Date.parse(text);
     if (Number.isNaN(at)) return DEFAULT_RETRY_MS;
     ms = at - nowMs;

@@ -20,7 +20,7 @@ import {
   type BenchTask,
   type Variant,
 } from '../aggregator/deployment.js';
-import { StorePool, type StoreKind } from '../aggregator/stores.js';
+import { postgresProblem, StorePool, type StoreKind } from '../aggregator/stores.js';
 import { uploadReports } from '../aggregator/upload.js';
 import { summarizeRss, type LoadFigure, type LoadPhase } from '../load-figure.js';
 import { AggregatorChild } from './child.js';
@@ -280,6 +280,10 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
   try {
     if (s.leaders === 2 && s.store !== 'postgres') {
       throw new Error(`leaders: expected 1 on ${s.store}, received 2 (two need postgres)`);
+    }
+    if (s.store === 'postgres') {
+      const problem = await postgresProblem(s.pgUrl);
+      if (problem !== undefined) throw new Error(problem);
     }
 
     // The processes: the Helper and the Leaders, the first Leader and the Helper on the ports
