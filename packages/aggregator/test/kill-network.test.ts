@@ -30,13 +30,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const REPORTS = 400;
 const DRIVERS = {
   intervalMs: 20,
-  leaseMs: 3000,
+  // Shorter than one injected delay: that answer arrives after the lease ran out.
+  leaseMs: 600,
   maxJobSize: 25,
   minJobSize: 1,
   maxAttempts: 1000,
   maxBackoffMs: 200,
-  // Shorter than the slowest injected delay: some answers arrive after the Leader gave up.
-  peerTimeoutMs: 800,
+  // Shorter than the slowest injected delay: that answer arrives after the Leader gave up.
+  peerTimeoutMs: 1200,
 };
 
 const sameBody = (a: ProxiedRequest, b: ProxiedRequest): boolean =>
@@ -93,9 +94,12 @@ describe('a faulty network between real aggregator processes', () => {
       const shareActions: Action[] = [{ kind: 'fail', status: 500 }, { kind: 'duplicate' }];
       const faults: Action[] = [
         { kind: 'fail', status: 500 },
-        { kind: 'delay', ms: 1200 },
+        { kind: 'delay', ms: 1500 },
         { kind: 'duplicate' },
-        { kind: 'delay', ms: 150 },
+        { kind: 'forward' },
+        { kind: 'delay', ms: 900 },
+        { kind: 'forward' },
+        { kind: 'forward' },
         { kind: 'forward' },
       ];
       helperProxy.setPolicy((r) => {

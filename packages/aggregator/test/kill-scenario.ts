@@ -210,11 +210,9 @@ export async function runKillScenario(o: KillScenarioOptions): Promise<KillScena
     const storedReports = Object.values(afterUpload.reports).reduce((a, b) => a + b, 0);
     expect(storedReports, 'each uploaded report stored exactly once').toBe(o.reports);
 
-    // 2. Aggregation. Once a job has finished, the next init request of the Leader in
-    // slot 0 is held at the Helper's door and that Leader is SIGKILLed while it holds the
-    // lease; the request then reaches the Helper (which commits) but the answer is lost. Until
-    // the job is taken over after lease expiry (by the other Leader, or by slot 0 restarted),
-    // every other init request gets 503, so that work remains for step 3.
+    // 2. Aggregation. A job is "taken over" when the Helper sees its init request (same body)
+    // again from another Leader process after the lease expired; until then every other init
+    // request gets 503, so that work remains for the next step.
     let finishedJobs = 0;
     let watching = true;
     const watcher = (async () => {
@@ -223,32 +221,57 @@ export async function runKillScenario(o: KillScenarioOptions): Promise<KillScena
         await sleep(20);
       }
     })();
-    let heldInit: ProxiedRequest | undefined;
-    let retaken: ProxiedRequest | undefined;
-    let droppedInit: ProxiedRequest | undefined;
     const target0 = d.leaders[0]!.name;
+    /** Holds the first init request of slot 0 once a job finished; forwards its takeover. */
+    const holdAndTakeOver = (
+      r: ProxiedRequest,
+      step: { held?: ProxiedRequest; retaken?: ProxiedRequest },
+    ) => {
+      if (step.held === undefined) {
+        if (finishedJobs === 0 || r.sender !== target0) return { kind: 'forward' } as const;
+        step.held = r;
+        return { kind: 'hold' } as const;
+      }
+      if (step.retaken === undefined && r.sender !== target0 && sameBody(r, step.held)) {
+        step.retaken = r;
+        return { kind: 'forward' } as const;
+      }
+      return step.retaken === undefined ? ({ kind: 'fail', status: 503 } as const) : undefined;
+    };
+    // 2a (two Leaders): the lease of a Leader that is alive but slow runs out; the other Leader
+    // takes the job over and commits it; the first one's late commit must be refused.
+    const live: { held?: ProxiedRequest; retaken?: ProxiedRequest } = {};
+    // 2b: the Leader in slot 0 is SIGKILLed while its init request is held (it holds the
+    // lease); the request then reaches the Helper (which commits) but the answer is lost.
+    const killed: { held?: ProxiedRequest; retaken?: ProxiedRequest } = {};
+    let droppedInit: ProxiedRequest | undefined;
+    let phase: 'live' | 'kill' = o.leaders === 2 ? 'live' : 'kill';
     helperProxy.setPolicy((r) => {
       if (r.resource !== 'aggregation_jobs') return { kind: 'forward' };
-      if (heldInit === undefined) {
-        if (finishedJobs === 0 || r.sender !== target0) return { kind: 'forward' };
-        heldInit = r;
-        return { kind: 'hold' };
-      }
-      if (retaken === undefined) {
-        if (r.sender === target0 || !sameBody(r, heldInit)) return { kind: 'fail', status: 503 };
-        retaken = r;
-        return { kind: 'forward' };
-      }
+      if (phase === 'live') return holdAndTakeOver(r, live) ?? { kind: 'fail', status: 503 };
+      const held = holdAndTakeOver(r, killed);
+      if (held !== undefined) return held;
       // 3. The Helper is SIGKILLed right after it answered an init request (it committed; the
       // Leader never sees the answer), then restarted on the same port and store.
-      if (droppedInit === undefined && retaken.status !== undefined) {
+      if (droppedInit === undefined && killed.retaken!.status !== undefined) {
         droppedInit = r;
         return { kind: 'drop', afterUpstream: () => d.killHelper() };
       }
       return { kind: 'forward' };
     });
     gate = false;
-    await waitFor('an init request of the slot-0 leader to be held', () => heldInit !== undefined);
+    if (o.leaders === 2) {
+      await waitFor('the slot-0 leader to send an init request', () => live.held);
+      await waitFor('its job to be taken over and answered', () => live.retaken?.status);
+      expect(live.retaken!.status).toBe(200);
+      await helperProxy.release();
+      await waitFor(
+        'the late commit of the slot-0 leader to be refused',
+        () => d.leaders[0]!.logCount('lease lost before commit') > 0,
+      );
+      phase = 'kill';
+    }
+    await waitFor('an init request of the slot-0 leader to be held', () => killed.held);
     watching = false;
     await watcher;
     const midAgg = await leaderProbe.counts();
@@ -257,8 +280,8 @@ export async function runKillScenario(o: KillScenarioOptions): Promise<KillScena
     await d.killLeader(0);
     await helperProxy.release();
     if (o.leaders === 1) await d.startLeader(0);
-    await waitFor('the held job to be taken over and answered', () => retaken?.status);
-    expect(retaken!.status).toBe(200);
+    await waitFor('the held job to be taken over and answered', () => killed.retaken?.status);
+    expect(killed.retaken!.status).toBe(200);
     if (o.leaders === 2) await d.startLeader(0);
 
     await waitFor('the helper to be killed mid-aggregation', () => d.killed.includes('helper'));

@@ -48,6 +48,8 @@ export interface AggregatorProcess {
   stop(ms?: number): Promise<void>;
   /** The last lines the process wrote to stderr (warnings, errors), for failure messages. */
   stderr(): string;
+  /** How many log records (warn and above) with this message the process wrote so far. */
+  logCount(msg: string): number;
 }
 
 /**
@@ -71,9 +73,16 @@ export async function startAggregator(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errLines: string[] = [];
+  const messages = new Map<string, number>();
   createInterface({ input: child.stderr! }).on('line', (l) => {
     errLines.push(l);
     if (errLines.length > 40) errLines.shift();
+    try {
+      const msg = (JSON.parse(l) as { msg?: unknown }).msg;
+      if (typeof msg === 'string') messages.set(msg, (messages.get(msg) ?? 0) + 1);
+    } catch {
+      // Not a log record (e.g. a crash trace): kept in errLines only.
+    }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once('exit', (code, signal) => r({ code, signal })),
@@ -132,6 +141,7 @@ export async function startAggregator(
       }
     },
     stderr: () => errLines.join('\n'),
+    logCount: (msg) => messages.get(msg) ?? 0,
   };
 }
 
