@@ -290,6 +290,45 @@ describe('HPKE key rotation', () => {
   });
 });
 
+describe('key rotation refusals', () => {
+  it('refuses a bad grace period and a full config ID space, changing nothing', async () => {
+    const agg = await createAggregator({ store: sqlite(), logger: quietLogger });
+    try {
+      const keys = () => agg.datastore.transaction('t', (tx) => tx.listHpkeKeys());
+      const before = await keys();
+      for (const bad of [-1, 0.5, Number.NaN, 1e20]) {
+        await expect(agg.rotateHpkeKey(bad)).rejects.toMatchObject({
+          code: 'CONFIG',
+          message: expect.stringMatching(/^graceSeconds: expected an integer in \[0, /),
+        });
+      }
+      expect(await keys()).toEqual(before);
+
+      // Every other config ID taken (by expired keys): a rotation cannot pick one.
+      await agg.datastore.transaction('fill', async (tx) => {
+        for (let id = 0; id < 256; id++) {
+          if (id === before[0].configId) continue;
+          await tx.insertHpkeKey({
+            ...before[0],
+            configId: id,
+            state: 'expired',
+            deleteAfter: null,
+          });
+        }
+      });
+      const full = await keys();
+      await expect(agg.rotateHpkeKey(60)).rejects.toMatchObject({
+        code: 'HTTP_500',
+        message: 'hpke keys: every config ID is in use',
+      });
+      expect(await keys()).toEqual(full);
+      expect(full.filter((k) => k.state === 'active')).toHaveLength(1);
+    } finally {
+      await agg.close();
+    }
+  });
+});
+
 describe('key settings and CLI', () => {
   beforeAll(async () => {
     // The shim runs the compiled CLI; build it when this checkout has not been built yet.

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAggregator } from '../src/aggregator.js';
+import { observeDatastore } from '../src/store/instrumented.js';
+import { openSqliteDatastore } from '../src/store/sqlite.js';
 import {
   awaitCollection,
   deploy,
@@ -133,6 +135,59 @@ describe('/metrics', () => {
       expect(value(s, 'pm_gc_deleted_total', { kind: 'collectionJobs' })).toBe(1);
     } finally {
       await d.close();
+    }
+  });
+
+  it('counts a takeover once, and never for a rolled-back transaction', async () => {
+    const raw = await openSqliteDatastore(join(dir, `observed-${n++}.db`));
+    const heard: [string, number][] = [];
+    const ds = observeDatastore(raw, {
+      onLeaseTakeover: (kind, count) => heard.push([kind, count]),
+    });
+    try {
+      const taskId = new Uint8Array(32).fill(3);
+      await ds.transaction('t', async (tx) => {
+        for (let i = 0; i < 2; i++) {
+          await tx.putAggregationJob(
+            {
+              taskId,
+              jobId: new Uint8Array(16).fill(i),
+              aggParam: new Uint8Array(0),
+              batchId: null,
+              state: 'active',
+              step: 0,
+              requestHash: null,
+              response: null,
+              timeMin: 1,
+              timeMax: 1,
+              createdAt: 1,
+            },
+            [],
+          );
+        }
+      });
+      await ds.transaction('t', (tx) => tx.acquireAggregationJobs(100, 10, 5));
+      expect(heard).toEqual([]);
+      await expect(
+        ds.transaction('t', async (tx) => {
+          expect((await tx.acquireAggregationJobs(200, 10, 5)).every((l) => l.takeover)).toBe(true);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(heard).toEqual([]);
+      await ds.transaction('t', (tx) => tx.acquireAggregationJobs(300, 10, 5));
+      expect(heard).toEqual([['aggregation', 2]]);
+      // A hook that throws does not fail the committed transaction.
+      const loud = observeDatastore(raw, {
+        onLeaseTakeover: () => {
+          throw new Error('hook');
+        },
+      });
+      expect(
+        await loud.transaction('t', (tx) => tx.acquireAggregationJobs(400, 10, 5)),
+      ).toHaveLength(2);
+    } finally {
+      await ds.close();
     }
   });
 

@@ -1,6 +1,8 @@
 // The garbage collector (both roles): per task, deletes uploaded reports and anti-replay entries
 // older than the task's report expiry and inactive jobs older than the job retention, in bounded
 // batches, then HPKE keys whose grace period after a rotation has ended.
+// Limitation: batch aggregations (collected or not) and collection marks are never deleted, so
+// storage still grows with the number of batch buckets a task ever had.
 import type { AggregatorContext } from '../core/context.js';
 import type { Task } from '../core/task.js';
 import type { GcCounts, GcCutoffs } from '../store/types.js';
@@ -28,6 +30,8 @@ const KINDS: readonly (keyof GcCounts)[] = [
  * its report time is older than the expiry plus the safety margin, so that `isExpired` (which
  * rejects such reports at upload and aggregation) already holds for every report whose replay
  * entry is deleted, even on a process whose clock runs up to the margin behind.
+ * Limitation: a replay is only caught if clocks agree within the margin and no aggregation
+ * step spends longer than the margin between its age check and its commit.
  *
  * @param ctx - the aggregator (settings).
  * @param task - the task.

@@ -78,6 +78,8 @@ export interface KeyRotation {
  * advertises), and the previously active keys expire; they still open reports sealed to them
  * until `now + graceSeconds`, after which the garbage collector deletes them
  * (draft-ietf-ppm-dap-18 §4.4.1: accept old keys for twice the cache lifetime).
+ * Limitation: another process sharing the store rereads its keys within 5 s; until then, as a
+ * Helper, it rejects a share sealed to the new key with hpke_decrypt_error.
  *
  * @param ds - the datastore.
  * @param now - the clock, ms since the epoch.

@@ -24,6 +24,8 @@ const pendingCounts = new WeakMap<AggregatorContext, { count: number; at: number
 /**
  * Whether uploads are refused for now: at least `backpressure.maxPendingReports` reports wait
  * for aggregation, by a count at most `backpressure.checkIntervalMs` old.
+ * Limitation: the count covers every task of the store, so one task's backlog refuses the
+ * uploads of all of them.
  *
  * @param ctx - the aggregator.
  * @returns true to refuse.

@@ -20,18 +20,26 @@ const ACQUIRERS = {
 } as const;
 
 function observeTransaction(tx: Transaction, events: (() => void)[], hooks: DatastoreEvents) {
+  // Bound methods are made once per transaction, not on every call.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(tx, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
+      let method = bound.get(prop);
+      if (method !== undefined) return method;
       const kind = (ACQUIRERS as Record<PropertyKey, 'aggregation' | 'collection'>)[prop];
-      if (kind === undefined) return value.bind(target);
-      return async (...args: unknown[]): Promise<Lease[]> => {
-        const leases = (await value.apply(target, args)) as Lease[];
-        const taken = leases.filter((l) => l.takeover === true).length;
-        if (taken > 0) events.push(() => hooks.onLeaseTakeover?.(kind, taken));
-        return leases;
-      };
+      method =
+        kind === undefined
+          ? value.bind(target)
+          : async (...args: unknown[]): Promise<Lease[]> => {
+              const leases = (await value.apply(target, args)) as Lease[];
+              const taken = leases.filter((l) => l.takeover === true).length;
+              if (taken > 0) events.push(() => hooks.onLeaseTakeover?.(kind, taken));
+              return leases;
+            };
+      bound.set(prop, method);
+      return method;
     },
   });
 }
