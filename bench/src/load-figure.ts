@@ -11,6 +11,17 @@ export interface LoadPhase {
   reportsPerSecond: number;
 }
 
+/** The resident memory of one process during one phase. */
+export interface PhaseMemory {
+  /** "upload" or "aggregate". */
+  phase: string;
+  /** Highest sample in the phase. */
+  rssPeak: number;
+  /** RSS at 10% and 90% of the phase's duration, bytes: equal when memory is flat. */
+  rssAt10: number;
+  rssAt90: number;
+}
+
 /** The resident memory of one process over a load run. */
 export interface ProcessMemory {
   /** "runner" (load generator and Collector), "helper", "leader 1", "leader 2". */
@@ -23,6 +34,8 @@ export interface ProcessMemory {
   rssAt10: number;
   rssAt50: number;
   rssAt90: number;
+  /** The same within the upload and the aggregation phases, which have different loads. */
+  phases: PhaseMemory[];
   /** At most 40 samples evenly spread over the run: [seconds since upload start, bytes]. */
   series: Array<[number, number]>;
 }
@@ -51,44 +64,65 @@ export interface LoadFigure {
 /** One RSS sample: seconds since the sampler started, and bytes. */
 export type RssSample = [number, number];
 
+/** The sample nearest to a time, or undefined without samples. */
+function nearest(samples: readonly RssSample[], t: number): RssSample | undefined {
+  let best: RssSample | undefined;
+  for (const x of samples)
+    if (best === undefined || Math.abs(x[0] - t) < Math.abs(best[0] - t)) best = x;
+  return best;
+}
+
+/** Samples within [t0, t1]. */
+function within(samples: readonly RssSample[], [t0, t1]: [number, number]): RssSample[] {
+  return samples.filter(([t]) => t >= t0 && t <= t1);
+}
+
+/** RSS at a fraction of a window: the nearest sample inside it, 0 when there is none. */
+function levelAt(inside: readonly RssSample[], [t0, t1]: [number, number], f: number): number {
+  return nearest(inside, t0 + f * (t1 - t0))?.[1] ?? 0;
+}
+
 /**
- * Sums up a process's RSS samples over a window of the run.
+ * Sums up a process's RSS samples over a window of the run, and over each phase in it.
  *
  * @param role - the process's role.
  * @param samples - its samples, in time order.
  * @param window - [start, end] of the run in the samples' seconds.
  * @param highWater - the kernel's high-water mark (VmHWM) at the end, 0 when unknown.
- * @returns the summary; zeros when no sample falls in the window.
+ * @param phases - phase names with their [start, end], in the samples' seconds.
+ * @returns the summary; zeros where no sample falls in a window.
  */
 export function summarizeRss(
   role: string,
   samples: readonly RssSample[],
   window: [number, number],
   highWater = 0,
+  phases: ReadonlyArray<[string, [number, number]]> = [],
 ): ProcessMemory {
-  const [t0, t1] = window;
-  const inside = samples.filter(([t]) => t >= t0 && t <= t1);
-  const at = (fraction: number): number => {
-    if (inside.length === 0) return 0;
-    const target = t0 + fraction * (t1 - t0);
-    let best = inside[0];
-    for (const s of inside) if (Math.abs(s[0] - target) < Math.abs(best[0] - target)) best = s;
-    return best[1];
-  };
+  const inside = within(samples, window);
   const points = Math.min(40, inside.length);
   const series: Array<[number, number]> = [];
   for (let i = 0; i < points; i++) {
-    const s = inside[Math.round((i * (inside.length - 1)) / Math.max(1, points - 1))];
-    series.push([Math.round((s[0] - t0) * 10) / 10, s[1]]);
+    const x = inside[Math.round((i * (inside.length - 1)) / Math.max(1, points - 1))];
+    series.push([Math.round((x[0] - window[0]) * 10) / 10, x[1]]);
   }
   const peak = samples.reduce((m, [, rss]) => Math.max(m, rss), 0);
   return {
     role,
     samples: inside.length,
     rssPeak: Math.max(peak, highWater),
-    rssAt10: at(0.1),
-    rssAt50: at(0.5),
-    rssAt90: at(0.9),
+    rssAt10: levelAt(inside, window, 0.1),
+    rssAt50: levelAt(inside, window, 0.5),
+    rssAt90: levelAt(inside, window, 0.9),
+    phases: phases.map(([phase, w]) => {
+      const during = within(samples, w);
+      return {
+        phase,
+        rssPeak: during.reduce((m, [, rss]) => Math.max(m, rss), 0),
+        rssAt10: levelAt(during, w, 0.1),
+        rssAt90: levelAt(during, w, 0.9),
+      };
+    }),
     series,
   };
 }

@@ -23,10 +23,9 @@ export const LOAD_MEMORY_HEADERS = [
   'params',
   'process',
   'RSS peak',
-  'at 10%',
-  'at 50%',
-  'at 90%',
-  '90% - 10%',
+  'run at 10% / 50% / 90%',
+  'upload at 10% → 90%',
+  'aggregate at 10% → 90%',
   'samples',
 ] as const;
 
@@ -59,7 +58,8 @@ export function loadPhaseCells(figures: readonly LoadFigure[]): string[][] {
 }
 
 /**
- * The memory rows: one per process of each run.
+ * The memory rows: one per process of each run, with its peak, its level at 10%, 50% and 90%
+ * of the run, and within the upload and the aggregation phases at 10% and 90% of each.
  *
  * @param figures - the load runs.
  * @returns rows of cells in `LOAD_MEMORY_HEADERS` order.
@@ -68,16 +68,18 @@ export function loadMemoryCells(figures: readonly LoadFigure[]): string[][] {
   const out: string[][] = [];
   for (const f of figures) {
     for (const p of f.processes) {
-      const growth = p.rssAt90 - p.rssAt10;
+      const during = (name: string): string => {
+        const m = p.phases.find((x) => x.phase === name);
+        return m === undefined ? '' : `${formatBytes(m.rssAt10)} → ${formatBytes(m.rssAt90)}`;
+      };
       out.push([
         f.name,
         formatParams(f.params),
         p.role,
         formatBytes(p.rssPeak),
-        formatBytes(p.rssAt10),
-        formatBytes(p.rssAt50),
-        formatBytes(p.rssAt90),
-        `${growth < 0 ? '-' : '+'}${formatBytes(Math.abs(growth))}`,
+        [p.rssAt10, p.rssAt50, p.rssAt90].map((b) => formatBytes(b)).join(' / '),
+        during('upload'),
+        during('aggregate'),
         String(p.samples),
       ]);
     }

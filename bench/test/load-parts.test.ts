@@ -144,6 +144,19 @@ describe('summarizeRss', () => {
     expect(m.series[39]).toEqual([100, 200e6]);
   });
 
+  it('gives the levels within each phase', () => {
+    const m = summarizeRss('leader 1', samples, [0, 100], 0, [
+      ['upload', [0, 20]],
+      ['aggregate', [20, 100]],
+      ['nothing', [200, 300]],
+    ]);
+    expect(m.phases).toEqual([
+      { phase: 'upload', rssPeak: 120e6, rssAt10: 102e6, rssAt90: 118e6 },
+      { phase: 'aggregate', rssPeak: 200e6, rssAt10: 128e6, rssAt90: 192e6 },
+      { phase: 'nothing', rssPeak: 0, rssAt10: 0, rssAt90: 0 },
+    ]);
+  });
+
   it('keeps only the window for the levels, and a larger high-water mark as the peak', () => {
     const m = summarizeRss('helper', samples, [50, 60], 500e6);
     expect([m.samples, m.rssAt10, m.rssAt90, m.rssPeak]).toEqual([11, 151e6, 159e6, 500e6]);
@@ -241,6 +254,10 @@ const figure: LoadFigure = {
       rssAt10: 250e6,
       rssAt50: 262e6,
       rssAt90: 255e6,
+      phases: [
+        { phase: 'upload', rssPeak: 280e6, rssAt10: 240e6, rssAt90: 241e6 },
+        { phase: 'aggregate', rssPeak: 310e6, rssAt10: 260e6, rssAt90: 258e6 },
+      ],
       series: [],
     },
   ],
@@ -269,10 +286,9 @@ describe('load tables and report', () => {
       'leaders=2 reports=1000000 store=postgres',
       'leader 1',
       '310 MB',
-      '250 MB',
-      '262 MB',
-      '255 MB',
-      '+5.00 MB',
+      '250 MB / 262 MB / 255 MB',
+      '240 MB → 241 MB',
+      '260 MB → 258 MB',
       '900',
     ]);
   });

@@ -92,6 +92,7 @@ describe('load pipeline', () => {
       expect(p.samples).toBeGreaterThan(0);
       expect(p.rssPeak).toBeGreaterThanOrEqual(p.rssAt90);
       expect(p.rssAt10).toBeGreaterThan(10e6);
+      expect(p.phases.map((x) => x.phase)).toEqual(['upload', 'aggregate']);
     }
     expect(f.backPressure.retries).toBe(0);
   }, 120_000);

@@ -266,9 +266,14 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
   const children: AggregatorChild[] = [];
   let sampler: RssSampler | undefined;
   let window: [number, number] | undefined;
+  /** Where each phase lies on the sampler's clock, for the memory of each phase. */
+  const phaseWindows: Array<[string, [number, number]]> = [];
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
+    const from = sampler?.now() ?? 0;
     const value = await work();
+    if (sampler !== undefined && name !== 'collect')
+      phaseWindows.push([name, [from, sampler.now()]]);
     const seconds = (performance.now() - t0) / 1000;
     figure.phases.push({
       phase: name,
@@ -396,7 +401,7 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
       for (const [role, m] of await sampler.stop()) {
         // The runner's high-water mark covers whatever it ran before this run: samples only.
         const highWater = role === 'runner' ? 0 : m.highWater;
-        figure.processes.push(summarizeRss(role, m.samples, window, highWater));
+        figure.processes.push(summarizeRss(role, m.samples, window, highWater, phaseWindows));
       }
     }
     for (const c of children) await c.stop().catch(() => undefined);
