@@ -1,6 +1,6 @@
-// Network faults between real Leader and Helper processes (SQLite): a Helper down for a while
-// and back on the same port and store, a Helper that answers slowly (past the Leader's timeout)
-// or with 500s, duplicated and reordered requests. The collected result (noise off) is exact.
+// Network faults between real Leader and Helper processes (SQLite): Helper down and back, slow,
+// failing, duplicated and reordered requests; the collected result (noise off) is exact.
+// The processes run the built package (dist/, see kill.test.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,5 @@
-// Regressions found by the kill tests: on PostgreSQL a DAP abort raised inside a transaction
-// (e.g. batchOverlap, invalidBatchSize) must reach the caller as itself, not as a StoreError; a
-// collection job that waited long for aggregation survives a transient Helper failure.
+// Regressions found by the kill tests: DAP aborts inside PostgreSQL transactions reach the caller
+// as themselves; a collection job that waited long for aggregation survives a Helper failure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

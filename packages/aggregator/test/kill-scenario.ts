@@ -1,6 +1,5 @@
-// The kill scenario shared by the PostgreSQL (two Leaders) and SQLite (one Leader) deployments:
-// SIGKILL of a Leader mid-upload, mid-aggregation and mid-collection and of the Helper
-// mid-aggregation, each at a point a fault proxy pins down, then an exact collection.
+// The kill scenario of the PostgreSQL (two Leaders) and SQLite (one Leader) deployments: SIGKILL
+// mid-upload, mid-aggregation and mid-collection at points a fault proxy pins down, exact result.
 import { expect } from 'vitest';
 import { encodeUploadRequest, ReportError } from '@private-measurement/protocol';
 import type { DriverConfig } from '../src/config.js';
@@ -22,7 +21,7 @@ import { sleep, waitFor } from './support/wait.js';
 /** Driver settings of every Leader process: short leases so that takeovers happen quickly. */
 export const KILL_DRIVERS: Partial<DriverConfig> = {
   intervalMs: 20,
-  leaseMs: 1500,
+  leaseMs: 2000,
   maxJobSize: 50,
   minJobSize: 1,
   // Retries while the Helper is unreachable must not exhaust a job (it would be abandoned).
@@ -129,6 +128,13 @@ class Deployment {
 /**
  * Runs the scenario and checks that the collected result is exact.
  *
+ * "The middle" of a phase is pinned down without sleeps: clients reach each Leader slot through
+ * a fault proxy, Leaders reach the Helper through another, and every Leader process names itself
+ * in a header on its Helper requests. The proxy cuts or holds the chosen request (an upload the
+ * Leader stored, an init request once a job finished, the aggregate share request after the
+ * batch was marked collected), the store is checked (lease held, batch marked), and only then
+ * is the process killed. A takeover is seen as the same request body from another process.
+ *
  * @returns what happened (kills, retries, takeovers).
  */
 export async function runKillScenario(o: KillScenarioOptions): Promise<KillScenarioReport> {
@@ -202,7 +208,10 @@ export async function runKillScenario(o: KillScenarioOptions): Promise<KillScena
     if (restarting !== undefined) await restarting;
     else await d.startLeader(0);
     // The cut request's reports were all stored before the kill: its retry replays them all.
-    expect(stats.replayed).toBe(40);
+    // (Another request in flight at the kill may have been stored too: requests are stored
+    // whole or not at all, so replays come in whole chunks.)
+    expect(stats.replayed).toBeGreaterThanOrEqual(40);
+    expect(stats.replayed % 40).toBe(0);
     expect(stats.retried).toBeGreaterThanOrEqual(1);
     // The half-sent request, sent again in full, stores every report (none was stored before).
     expect(await uploadOnce(d.liveUrl(), t, streamed)).toEqual({ kind: 'stored', replayed: 0 });

@@ -1,7 +1,8 @@
-// Crash tests with real processes: Leaders and a Helper run as child processes on the built
-// package (dist/, which `npm test` builds first through turbo's test -> build dependency; built
-// here when missing) and are SIGKILLed mid-upload, mid-aggregation and mid-collection. The
-// collected result (noise off) must be exact: nothing lost, nothing counted twice, one collection.
+// Crash tests with real processes: Leaders and a Helper SIGKILLed mid-upload, mid-aggregation and
+// mid-collection; the collected result (noise off) is exact, and a batch is collected only once.
+//
+// The processes run the built package (dist/): `npm test` builds it first (turbo's test task
+// depends on build); run alone, `ensureBuilt` rebuilds it when missing or older than src/.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,8 @@
 // Aggregator child processes for the kill tests: spawn test/support/aggregator-process.mjs on the
 // built package, wait (bounded) for its port, SIGKILL it, restart it on the same port and store.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -10,15 +11,43 @@ import type { DriverConfig, TaskSpec } from '../../src/config.js';
 const pkg = join(import.meta.dirname, '..', '..');
 const script = join(import.meta.dirname, 'aggregator-process.mjs');
 
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
 /**
- * Builds dist/ when this checkout has none (`npm test` builds first: turbo's test task depends
- * on build, so dist/ is current there).
+ * Builds dist/ when it is missing or older than src/ (`npm test` builds first: turbo's test
+ * task depends on build, so there dist/ is current and nothing is rebuilt).
  *
- * @returns once dist/index.js exists.
+ * @returns once dist/index.js is current.
+ * @throws {Error} when the build fails.
  */
 export async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(pkg, 'dist', 'index.js'))) return;
-  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: pkg });
+  const built = join(pkg, 'dist', 'index.js');
+  const current = () =>
+    existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(pkg, 'src'));
+  // Test files run in parallel workers: one builds while the others wait (bounded).
+  const lock = join(tmpdir(), 'pm-aggregator-kill-build.lock');
+  for (let waited = 0; !current(); waited += 200) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      if (waited > 120_000) throw new Error(`ensureBuilt: ${lock} held for over 120 s`);
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    try {
+      await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: pkg });
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+    return;
+  }
 }
 
 /** What an aggregator process runs with. */
