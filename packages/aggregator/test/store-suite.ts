@@ -560,6 +560,7 @@ export function datastoreSuite(
           aggregationJobs: 1,
           collectionJobs: 1,
           aggregateShareJobs: 1,
+          outstandingBatches: 0,
         });
         await ds.transaction('t', async (tx) => {
           expect(await tx.getAggregationJob(taskId, activeJob)).not.toBeNull();
@@ -568,6 +569,40 @@ export function datastoreSuite(
           // Aggregates and their collection marks are never garbage collected.
           expect(await tx.readBatchAggregations(taskId, [bucket])).toHaveLength(1);
         });
+      }));
+
+    it('garbage-collects closed leader-selected batches only once they are collected', () =>
+      withStore(async (ds) => {
+        const taskId = id32();
+        const [collected, uncollected, open] = [id32(), id32(), id32()];
+        await ds.transaction('t', async (tx) => {
+          for (const [batchId, closed] of [
+            [collected, true],
+            [uncollected, true],
+            [open, false],
+          ] as const) {
+            await tx.putOutstandingBatch({ taskId, batchId, assigned: 3, closed, createdAt: 1 });
+            await tx.lockBucketsForCommit(taskId, [batchId]);
+          }
+          await tx.markBucketsCollected(taskId, [collected, open], id16());
+        });
+        const cut = { reportTimeBefore: null, createdBefore: 2 };
+        expect(
+          await ds.transaction('t', (tx) =>
+            tx.deleteExpired(taskId, { ...cut, createdBefore: 1 }, 10),
+          ),
+        ).toMatchObject({ outstandingBatches: 0 });
+        expect(await ds.transaction('t', (tx) => tx.deleteExpired(taskId, cut, 10))).toMatchObject({
+          outstandingBatches: 1,
+        });
+        const left = await ds.transaction('t', (tx) => tx.listOutstandingBatches(taskId));
+        expect(left.map((b) => b.batchId).sort(Buffer.compare)).toEqual(
+          [uncollected, open].sort(Buffer.compare),
+        );
+        const [status] = await ds.transaction('t', (tx) =>
+          tx.lockBucketsForCommit(taskId, [collected]),
+        );
+        expect(status.collectedBy).not.toBeNull();
       }));
 
     it('garbage collection leaves alone a report a concurrent transaction claims', () =>

@@ -23,6 +23,7 @@ const KINDS: readonly (keyof GcCounts)[] = [
   'aggregationJobs',
   'collectionJobs',
   'aggregateShareJobs',
+  'outstandingBatches',
 ];
 
 /**
@@ -65,6 +66,7 @@ export async function collectGarbage(ctx: AggregatorContext): Promise<GcResult> 
     aggregationJobs: 0,
     collectionJobs: 0,
     aggregateShareJobs: 0,
+    outstandingBatches: 0,
   };
   let unfinished = 0;
   const records = await ctx.ds.transaction('gc-tasks', (tx) => tx.listTasks());

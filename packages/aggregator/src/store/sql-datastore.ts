@@ -854,6 +854,7 @@ class SqlTransaction implements Transaction {
       aggregationJobs: 0,
       collectionJobs: 0,
       aggregateShareJobs: 0,
+      outstandingBatches: 0,
     };
     // The batch is chosen once, in a CTE: PostgreSQL may rescan a locking IN subquery per row
     // and so exceed the limit. The outer conditions repeat the inner ones, so that a row another
@@ -906,6 +907,17 @@ class SqlTransaction implements Transaction {
            WHERE task_id = ? AND created_at < ? LIMIT ?${skipLocked})
          DELETE FROM aggregate_share_jobs WHERE task_id = ? AND created_at < ?
            AND job_id IN (SELECT job_id FROM doomed)`,
+        [taskId, createdBefore, limit, taskId, createdBefore],
+      );
+      // A leader-selected batch's bucket key is its batch ID; only collected ones go, so the
+      // collection driver never misses a batch still to be collected.
+      counts.outstandingBatches = await this.run(
+        `WITH doomed AS (SELECT o.batch_id FROM outstanding_batches o
+           JOIN batch_buckets b ON b.task_id = o.task_id AND b.bucket = o.batch_id
+           WHERE o.task_id = ? AND o.closed = 1 AND o.created_at < ?
+             AND b.collected_by IS NOT NULL LIMIT ?${this.lock('FOR UPDATE OF o SKIP LOCKED')})
+         DELETE FROM outstanding_batches WHERE task_id = ? AND closed = 1 AND created_at < ?
+           AND batch_id IN (SELECT batch_id FROM doomed)`,
         [taskId, createdBefore, limit, taskId, createdBefore],
       );
     }

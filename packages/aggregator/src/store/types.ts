@@ -197,6 +197,8 @@ export interface GcCounts {
   aggregationJobs: number;
   collectionJobs: number;
   aggregateShareJobs: number;
+  /** Leader-selected batches that are closed and collected. */
+  outstandingBatches: number;
 }
 
 /** What `deleteExpired` may delete; a null bound deletes nothing of its kinds. */
@@ -206,7 +208,10 @@ export interface GcCutoffs {
    * and inactive aggregation jobs whose newest report is before it.
    */
   reportTimeBefore: number | null;
-  /** Inactive aggregation, collection and aggregate-share jobs created before this (ms). */
+  /**
+   * Inactive aggregation, collection and aggregate-share jobs, and closed leader-selected
+   * batches already collected, created before this (ms).
+   */
   createdBefore: number | null;
 }
 
@@ -338,8 +343,9 @@ export interface Transaction {
    * anti-replay entries with a report time before `cutoffs.reportTimeBefore`; aggregation jobs
    * that are no longer active, created before `cutoffs.createdBefore` or whose newest report is
    * before `cutoffs.reportTimeBefore`, with their report aggregations; collection jobs that are
-   * finished, failed or deleted and aggregate-share jobs created before `cutoffs.createdBefore`.
-   * Batch aggregations and collection marks are never deleted. Rows another transaction holds
+   * finished, failed or deleted, aggregate-share jobs, and leader-selected batches that are
+   * closed and collected, created before `cutoffs.createdBefore`. Batch aggregations and
+   * collection marks are never deleted. Rows another transaction holds
    * locked are skipped (PostgreSQL), not waited for.
    *
    * @returns how many rows of each kind were deleted.
