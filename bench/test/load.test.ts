@@ -10,6 +10,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HISTOGRAM_16 } from '../src/aggregator/deployment.js';
 import { PG_URL } from '../src/aggregator/stores.js';
+import { AggregatorChild } from '../src/load/child.js';
+import type { ChildRequest } from '../src/load/messages.js';
 import { prepareLoad, runLoad, type PreparedLoad } from '../src/load/run-load.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -76,6 +78,52 @@ beforeAll(async () => {
 afterAll(() => {
   prepared?.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('aggregator process', () => {
+  it('answers hostile and out-of-order requests with errors and stays usable', async () => {
+    const child = await AggregatorChild.start(childScript, 'leader 1');
+    try {
+      // Before it is configured, the server refuses uploads as an overloaded one would.
+      const early = await fetch(new URL('hpke_config', child.url));
+      expect([early.status, early.headers.get('retry-after')]).toEqual([503, '1']);
+      await expect(child.request({ type: 'start' })).rejects.toThrow(
+        'leader 1: start: expected configure first',
+      );
+      await expect(child.request({ type: 'status', taskId: 'AAAA' })).rejects.toThrow(
+        /status: expected configure first/,
+      );
+      const bogus = { type: 'drop tables' } as unknown as Omit<ChildRequest, 'id'>;
+      await expect(child.request(bogus as never)).rejects.toThrow(
+        /request: expected configure, start, status, rss or stop, received "drop tables"/,
+      );
+      const configure = {
+        type: 'configure' as const,
+        store: 'sqlite::memory:',
+        task: prepared.task.spec,
+        drivers: {},
+      };
+      await expect(child.request({ ...configure, store: 'mysql://x' })).rejects.toThrow(
+        /store: expected a sqlite: or postgres:\/\/ URL/,
+      );
+      await expect(
+        child.request({ ...configure, task: { ...prepared.task.spec, minBatchSize: -1 } }),
+      ).rejects.toThrow(/minBatchSize/);
+      await expect(
+        child.request({ ...configure, hpkeKey: { config: 'AA', privateKey: 'AA' } }),
+      ).rejects.toThrow();
+      // After those failures, a good configuration still works.
+      await child.request(configure);
+      const ok = await fetch(new URL('hpke_config', child.url));
+      expect(ok.status).toBe(200);
+      expect(await child.request({ type: 'status', taskId: prepared.task.spec.taskId })).toEqual({
+        aggregated: 0,
+      });
+      expect(await child.request({ type: 'rss' })).toBeGreaterThan(10e6);
+    } finally {
+      await child.stop();
+    }
+  });
 });
 
 describe('load pipeline', () => {

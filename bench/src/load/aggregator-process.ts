@@ -28,32 +28,43 @@ const server = createServer((req, res) => {
 // Warnings and errors go to stderr, which the parent keeps the end of for its error messages.
 const logger = pino({ level: 'warn' }, pino.destination(2));
 
+/**
+ * Opens the store, installs the given HPKE key and creates the aggregator; on any failure the
+ * store is closed again, so that a failed configure leaves nothing open.
+ */
+async function configure(
+  m: Extract<ChildRequest, { type: 'configure' }>,
+): Promise<{ agg: Aggregator; ds: Datastore }> {
+  const store = await openDatastore(m.store);
+  try {
+    if (m.hpkeKey !== undefined) {
+      const config = new Uint8Array(Buffer.from(m.hpkeKey.config, 'base64url'));
+      const privateKey = new Uint8Array(Buffer.from(m.hpkeKey.privateKey, 'base64url'));
+      const configId = decodeHpkeConfig(config).id;
+      await store.transaction('load-key', (tx) =>
+        tx.putHpkeKey({ configId, config, privateKey, state: 'active', createdAt: Date.now() }),
+      );
+    }
+    const created = await createAggregator({
+      store,
+      tasks: [m.task],
+      logger,
+      drivers: m.drivers,
+      // The load run checks the collected sum exactly, so the aggregate shares carry no noise.
+      unsafeDisableNoiseForTesting: true,
+    });
+    return { agg: created, ds: store };
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
 async function handle(m: ChildRequest): Promise<unknown> {
   switch (m.type) {
     case 'configure':
       if (agg !== undefined) throw new Error('configure: expected one call, received a second');
-      ds = await openDatastore(m.store);
-      if (m.hpkeKey !== undefined) {
-        const key = m.hpkeKey;
-        const config = new Uint8Array(Buffer.from(key.config, 'base64url'));
-        await ds.transaction('load-key', (tx) =>
-          tx.putHpkeKey({
-            configId: decodeHpkeConfig(config).id,
-            config,
-            privateKey: new Uint8Array(Buffer.from(key.privateKey, 'base64url')),
-            state: 'active',
-            createdAt: Date.now(),
-          }),
-        );
-      }
-      agg = await createAggregator({
-        store: ds,
-        tasks: [m.task],
-        logger,
-        drivers: m.drivers,
-        // The load run checks the collected sum exactly, so the aggregate shares carry no noise.
-        unsafeDisableNoiseForTesting: true,
-      });
+      ({ agg, ds } = await configure(m));
       return undefined;
     case 'start':
       if (agg === undefined) throw new Error('start: expected configure first');
@@ -76,6 +87,10 @@ async function handle(m: ChildRequest): Promise<unknown> {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       return undefined;
+    default:
+      throw new Error(
+        `request: expected configure, start, status, rss or stop, received ${JSON.stringify((m as { type?: unknown }).type)?.slice(0, 40)}`,
+      );
   }
 }
 
