@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import {
   DEFAULT_DRIVERS,
+  parseAggregationSyncMs,
   parseBackpressureConfig,
   parseGcConfig,
   parseHpkeKeyGraceSeconds,
@@ -51,6 +52,11 @@ export interface AggregatorOptions {
   backpressure?: Partial<BackpressureConfig>;
   /** Grace period of rotated-out HPKE keys, seconds; default 172 800. */
   hpkeKeyGraceSeconds?: number;
+  /**
+   * Helper: how long it works on an aggregation job before answering "not ready" and
+   * finishing in the background while the Leader polls, ms; default 10 000, 0 always.
+   */
+  aggregationSyncMs?: number;
   /** Logger; default JSON on stdout at `logLevel`. */
   logger?: Logger;
   logLevel?: string;
@@ -119,6 +125,7 @@ export async function createAggregator(options: AggregatorOptions): Promise<Aggr
     batchShards: options.batchShards ?? 8,
     gc: parseGcConfig(options.gc, 'gc'),
     backpressure: parseBackpressureConfig(options.backpressure, 'backpressure'),
+    aggregationSyncMs: parseAggregationSyncMs(options.aggregationSyncMs, 'aggregationSyncMs'),
     hpkeKeyGraceSeconds: parseHpkeKeyGraceSeconds(
       options.hpkeKeyGraceSeconds,
       'hpkeKeyGraceSeconds',

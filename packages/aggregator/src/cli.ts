@@ -64,6 +64,7 @@ async function serve(configPath: string | undefined): Promise<void> {
     gc: config.gc,
     backpressure: config.backpressure,
     hpkeKeyGraceSeconds: config.hpkeKeyGraceSeconds,
+    aggregationSyncMs: config.aggregationSyncMs,
   });
   const server = createServer(agg.listener);
   await new Promise<void>((resolve, reject) => {

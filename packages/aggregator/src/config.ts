@@ -133,6 +133,12 @@ export interface AggregatorConfig {
    * garbage collector deletes them; default 172 800 (twice the one-day hpke_config cache life).
    */
   hpkeKeyGraceSeconds: number;
+  /**
+   * How long the Helper works on an aggregation job before answering "not ready" and finishing
+   * it in the background while the Leader polls (draft-ietf-ppm-dap-18 §3.1), ms; default
+   * 10 000; 0 always answers asynchronously.
+   */
+  aggregationSyncMs: number;
 }
 
 /** Leader job-driver settings. */
@@ -560,6 +566,25 @@ export function parseHpkeKeyGraceSeconds(v: unknown, path: string): number {
   return v;
 }
 
+/** Default of `aggregationSyncMs`: a third of the Leader's default peer timeout. */
+export const DEFAULT_AGGREGATION_SYNC_MS = 10_000;
+
+/**
+ * Validates `aggregationSyncMs`.
+ *
+ * @param v - the value, or undefined for the default.
+ * @param path - the field's name in messages.
+ * @returns milliseconds.
+ * @throws {ConfigError} unless an integer in [0, 3 600 000].
+ */
+export function parseAggregationSyncMs(v: unknown, path: string): number {
+  if (v === undefined) return DEFAULT_AGGREGATION_SYNC_MS;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 3_600_000) {
+    fail(path, 'an integer in [0, 3600000]', v);
+  }
+  return v;
+}
+
 const CONFIG_KEYS = [
   'store',
   'listen',
@@ -574,6 +599,7 @@ const CONFIG_KEYS = [
   'gc',
   'backpressure',
   'hpkeKeyGraceSeconds',
+  'aggregationSyncMs',
 ];
 
 /**
@@ -657,6 +683,7 @@ export function parseConfig(v: unknown): AggregatorConfig {
     unsafeDisableNoiseForTesting: unsafe,
     gc: parseGcConfig(o.gc, 'config.gc'),
     backpressure: parseBackpressureConfig(o.backpressure, 'config.backpressure'),
+    aggregationSyncMs: parseAggregationSyncMs(o.aggregationSyncMs, 'config.aggregationSyncMs'),
     hpkeKeyGraceSeconds: parseHpkeKeyGraceSeconds(
       o.hpkeKeyGraceSeconds,
       'config.hpkeKeyGraceSeconds',

@@ -164,6 +164,8 @@ describe('parseConfig', () => {
     expect(c.drivers.enabled).toBe(true);
     expect(c.unsafeDisableNoiseForTesting).toBe(false);
     expect(c.tasks).toEqual([]);
+    expect(c.aggregationSyncMs).toBe(10_000);
+    expect(parseConfig({ store: 'sqlite:x', aggregationSyncMs: 0 }).aggregationSyncMs).toBe(0);
   });
 
   it('names the bad field', () => {
@@ -192,6 +194,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ store: 'sqlite:x', extra: 1 })).toThrow(
       /^config\.extra: unknown field$/,
     );
+    for (const bad of [-1, 1.5, '10', 3_600_001, null]) {
+      expect(() => parseConfig({ store: 'sqlite:x', aggregationSyncMs: bad })).toThrow(
+        /^config\.aggregationSyncMs: expected an integer in \[0, 3600000\]/,
+      );
+    }
     const dup = spec();
     expect(() => parseConfig({ store: 'sqlite:x', tasks: [dup, dup] })).toThrow(
       /^config\.tasks\[1\]\.taskId: duplicate task ID$/,

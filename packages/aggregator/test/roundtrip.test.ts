@@ -1,10 +1,24 @@
 // Full DAP round trips over real HTTP on loopback: a Leader and a Helper, thousands of reports
-// for every Prio3 VDAF, collection with noise off (test flag) giving the exact aggregate, and
-// with noise on giving errors whose spread matches the configured scale.
+// for every Prio3 VDAF, collection with noise off (test flag) giving the exact aggregate, with
+// noise on giving errors whose spread matches the configured scale, and with a Helper that
+// answers its aggregation jobs asynchronously (draft-ietf-ppm-dap-18 §3.1).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noiseInterval } from '@private-measurement/protocol';
+import {
+  decodeAggregationJobInitReq,
+  decodeAggregationJobResp,
+  decodeHpkeConfig,
+  encodeAggregationJobInitReq,
+  HpkeRecipientKeys,
+  MediaType,
+  noiseInterval,
+  openInputShare,
+  pingPongLeaderInit,
+  ResourcePath,
+  Role,
+  type VerifyInit,
+} from '@private-measurement/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DpSpec, VdafSpec } from '../src/config.js';
 import { calibrateNoise } from '../src/core/noise.js';
@@ -14,6 +28,7 @@ import {
   leaderSelectedCollectionReq,
   makeReports,
   openResult,
+  PEER_TOKEN,
   postCollection,
   timeIntervalCollectionReq,
   upload,
@@ -247,6 +262,156 @@ describe('round trip over HTTP (leader-selected)', () => {
         expect(del.status).toBe(200);
       }
       expect(results[0] + results[1]).toBe(BigInt(ms.reduce((a, b) => a + b, 0)));
+    } finally {
+      await d.close();
+    }
+  });
+});
+
+describe('round trip with an asynchronous Helper', () => {
+  const vdaf: VdafSpec = { type: 'Prio3Sum', maxMeasurement: 100 };
+  const asyncHelper = { aggregationSyncMs: 0 };
+
+  /** An AggregationJobInitReq for fresh reports, built as the Leader does. */
+  async function initBody(d: Deployment, ms: number[]): Promise<Uint8Array> {
+    const t = d.task;
+    const reports = await makeReports(d, ms);
+    const verifyInits: VerifyInit[] = [];
+    // The Leader's own keys, as its store holds them.
+    const stored = await d.leader.datastore.transaction('keys', (tx) => tx.listHpkeKeys());
+    const leaderKeys = await HpkeRecipientKeys.prepare(
+      stored.map((k) => ({ config: decodeHpkeConfig(k.config), privateKey: k.privateKey })),
+    );
+    for (const r of reports) {
+      const pt = await openInputShare({
+        taskId: t.id,
+        taskConfiguration: t.config,
+        role: Role.leader,
+        keys: leaderKeys,
+        reportMetadata: r.reportMetadata,
+        publicShare: r.publicShare,
+        encryptedInputShare: r.leaderEncryptedInputShare,
+      });
+      const st = pingPongLeaderInit(
+        t.vdaf,
+        t.verifyKey,
+        t.ctx,
+        r.reportMetadata.reportId,
+        r.publicShare,
+        pt.payload,
+      );
+      if (st.kind !== 'continued') throw new Error('leader init failed');
+      verifyInits.push({
+        reportShare: {
+          reportMetadata: r.reportMetadata,
+          publicShare: r.publicShare,
+          encryptedInputShare: r.helperEncryptedInputShare,
+        },
+        payload: st.outbound,
+      });
+    }
+    return encodeAggregationJobInitReq({
+      verificationKeyId: 0,
+      aggParam: new Uint8Array(0),
+      extensions: [],
+      verifyInits,
+    });
+  }
+
+  it('answers "not ready" with step=0 and Retry-After, joins retries, then serves the job', async () => {
+    const d = await deploy({
+      vdaf,
+      leaderStore: store(),
+      helperStore: store(),
+      helperOptions: asyncHelper,
+    });
+    try {
+      const ms = Array.from({ length: 200 }, (_, i) => i % 101);
+      const body = await initBody(d, ms);
+      const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
+      const post = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': MediaType.aggregationJobInitReq,
+            authorization: `Bearer ${PEER_TOKEN}`,
+          },
+          body: body as unknown as BodyInit,
+        });
+      const first = await post();
+      expect(first.status).toBe(200);
+      expect((await first.arrayBuffer()).byteLength).toBe(0);
+      expect(first.headers.get('retry-after')).toBe('1');
+      const location = first.headers.get('location')!;
+      expect(location).toMatch(/\/aggregation_jobs\/[A-Za-z0-9_-]{22}\?step=0$/);
+      // An identical request while the work runs joins it: same Location, still not ready.
+      const again = await post();
+      expect((await again.arrayBuffer()).byteLength).toBe(0);
+      expect(again.headers.get('location')).toBe(location);
+
+      const jobUrl = new URL(location.slice(1), d.helperHost.url);
+      const get = (u: URL) => fetch(u, { headers: { authorization: `Bearer ${PEER_TOKEN}` } });
+      let ready: Uint8Array | undefined;
+      for (let i = 0; i < 200 && ready === undefined; i++) {
+        const res = await get(jobUrl);
+        expect(res.status).toBe(200);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (bytes.length > 0) ready = bytes;
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(ready).toBeDefined();
+      const resps = decodeAggregationJobResp(ready!);
+      expect(resps.map((r) => r.type)).toEqual(ms.map(() => 'continue'));
+      const sent = decodeAggregationJobInitReq(body).verifyInits;
+      expect(resps.map((r) => Buffer.from(r.reportId).toString('hex'))).toEqual(
+        sent.map((v) => Buffer.from(v.reportShare.reportMetadata.reportId).toString('hex')),
+      );
+      // Done: the identical request now answers with the stored job at once.
+      const done = await post();
+      expect(new Uint8Array(await done.arrayBuffer())).toEqual(ready);
+      const wrongStep = await get(new URL(jobUrl.href.replace('step=0', 'step=1')));
+      expect(wrongStep.status).toBe(400);
+      expect(((await wrongStep.json()) as { type: string }).type).toBe(
+        'urn:ietf:params:ppm:dap:error:stepMismatch',
+      );
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('gives the exact sum through the Leader polling the Helper, even when a poll finds no job', async () => {
+    // The Leader's first poll of an aggregation job is answered as by a Helper that lost the
+    // job (unrecognizedAggregationJob): the Leader sends the identical job again later.
+    let faked = 0;
+    const leaderFetch: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if ((init?.method ?? 'GET') === 'GET' && url.includes('/aggregation_jobs/') && faked === 0) {
+        faked++;
+        return new Response(
+          JSON.stringify({
+            type: 'urn:ietf:params:ppm:dap:error:unrecognizedAggregationJob',
+            status: 404,
+          }),
+          { status: 404, headers: { 'content-type': 'application/problem+json' } },
+        );
+      }
+      return fetch(input, init);
+    };
+    const d = await deploy({
+      vdaf,
+      leaderStore: store(),
+      helperStore: store(),
+      minBatchSize: 100,
+      helperOptions: asyncHelper,
+      leaderOptions: { fetch: leaderFetch },
+    });
+    try {
+      const ms = Array.from({ length: 600 }, (_, i) => (i * 7) % 101);
+      const { noise, result, reportCount } = await collectAll(d, ms);
+      expect(faked).toBe(1);
+      expect(noise).toBe('leader=off-for-testing, helper=off-for-testing');
+      expect(reportCount).toBe(600n);
+      expect(result).toBe(sumOf(ms));
     } finally {
       await d.close();
     }

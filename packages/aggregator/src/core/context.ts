@@ -25,6 +25,8 @@ export interface Settings {
   backpressure: BackpressureConfig;
   /** Grace period of rotated-out HPKE keys, seconds. */
   hpkeKeyGraceSeconds: number;
+  /** Helper: how long an aggregation job may take before it is answered asynchronously, ms. */
+  aggregationSyncMs: number;
 }
 
 /**

@@ -355,7 +355,10 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
       });
       resBody = res.body;
     } catch (e) {
-      if (isTransient(e)) {
+      // A Helper that answered "not ready" and then lost the job (a restart before its
+      // background work committed) no longer knows it: send the identical request again.
+      const lost = e instanceof PeerError && e.problemType === 'unrecognizedAggregationJob';
+      if (isTransient(e) || lost) {
         ctx.metrics.jobs.inc({ kind: 'aggregation', outcome: 'retry' });
         ctx.log.warn(
           {

@@ -1,5 +1,6 @@
 // The Helper's aggregation jobs (draft-ietf-ppm-dap-18 §4.5): creation by AggregationJobInitReq
-// (handled synchronously, idempotent for identical bodies), polling, continuation and deletion.
+// (idempotent for identical bodies; answered synchronously, or asynchronously when the work
+// outlasts `aggregationSyncMs`), polling, continuation and deletion.
 import { createHash } from 'node:crypto';
 import {
   AggregationJobExtensionType,
@@ -17,6 +18,7 @@ import {
   reportErrorName,
   ResourcePath,
   Role,
+  type AggregationJobInitReq,
   type VerifyResp,
 } from '@private-measurement/protocol';
 import { commitOutputShares, timeBucketKey, type OutputShare } from '../core/buckets.js';
@@ -55,7 +57,8 @@ type Prepared =
  * POST `{helper}/tasks/{task-id}/aggregation_jobs`: initializes and (one-round VDAF) completes
  * an aggregation job, committing every verified output share in one transaction.
  *
- * @returns 200 with Location and the `AggregationJobResp`.
+ * @returns 200 with Location and the `AggregationJobResp`; or, when the work takes longer than
+ *   `aggregationSyncMs`, an empty 200 with Location `...?step=0` and Retry-After while it goes on.
  * @throws {DapAbort} for the aborts of draft-ietf-ppm-dap-18 §4.5.3.2.
  */
 export async function handleAggregationJobInit(
@@ -76,6 +79,8 @@ export async function handleAggregationJobInit(
       throw new DapAbort('unrecognizedAggregationJob', 'job was deleted', task.id);
     return jobResponse(ctx, task, existing);
   }
+  const running = inFlightOf(ctx).get(jobKey(task, jobId));
+  if (running !== undefined) return answerWhenReady(ctx, task, jobId, running);
 
   const req = decodeAggregationJobInitReq(body);
 
@@ -119,6 +124,28 @@ export async function handleAggregationJobInit(
     throw new DapAbort('invalidMessage', 'verify_inits: report IDs are not distinct', task.id);
   }
 
+  // draft-ietf-ppm-dap-18 §3.1, §4.5.3.2: work that outlasts the sync budget goes on in the
+  // background while the Leader polls the job.
+  const work = startJob(ctx, task, jobId, () =>
+    initializeJob(ctx, task, req, body, jobId, batchId),
+  );
+  return answerWhenReady(ctx, task, jobId, work);
+}
+
+/**
+ * Decrypts, validates and verifies every report of an init request, then commits the job with
+ * its output shares in one transaction.
+ *
+ * @returns the stored job (the one a concurrent identical request stored, if it won).
+ */
+async function initializeJob(
+  ctx: AggregatorContext,
+  task: Task,
+  req: AggregationJobInitReq,
+  body: Uint8Array,
+  jobId: Uint8Array,
+  batchId: Uint8Array | null,
+): Promise<AggregationJobRecord> {
   // Decrypt, validate and verify outside the transaction: the HPKE opens of many reports run
   // concurrently (WebCrypto, off the main thread) while the VDAF runs on those already open.
   const now = ctx.now();
@@ -248,14 +275,91 @@ export async function handleAggregationJobInit(
       },
       'aggregation job initialized',
     );
-    return jobResponse(ctx, task, job);
+    return job;
   } catch (e) {
     // A concurrent identical request may have created the job first: answer with it.
     const raced = await ctx.ds.transaction('get-agg-job', (tx) =>
       tx.getAggregationJob(task.id, jobId),
     );
-    if (raced !== null) return jobResponse(ctx, task, raced);
+    if (raced !== null) return raced;
     throw e;
+  }
+}
+
+/** Jobs whose work outlasted the sync budget, by aggregator instance and task/job key. */
+const inFlight = new WeakMap<AggregatorContext, Map<string, Promise<AggregationJobRecord>>>();
+
+function inFlightOf(ctx: AggregatorContext): Map<string, Promise<AggregationJobRecord>> {
+  let jobs = inFlight.get(ctx);
+  if (jobs === undefined) {
+    jobs = new Map();
+    inFlight.set(ctx, jobs);
+  }
+  return jobs;
+}
+
+function jobKey(task: Task, jobId: Uint8Array): string {
+  return `${task.idText}/${Buffer.from(jobId).toString('base64url')}`;
+}
+
+/** Runs a job's work once per instance, joining a run already under way for the same job. */
+function startJob(
+  ctx: AggregatorContext,
+  task: Task,
+  jobId: Uint8Array,
+  run: () => Promise<AggregationJobRecord>,
+): Promise<AggregationJobRecord> {
+  const jobs = inFlightOf(ctx);
+  const key = jobKey(task, jobId);
+  const running = jobs.get(key);
+  if (running !== undefined) return running;
+  const work = run();
+  jobs.set(key, work);
+  work.then(
+    () => jobs.delete(key),
+    (e: unknown) => {
+      jobs.delete(key);
+      // Nothing was committed; the Leader's next poll finds no job and it sends the job again.
+      ctx.log.error(
+        { err: e, task: task.idText, job: Buffer.from(jobId).toString('base64url') },
+        'aggregation job failed',
+      );
+    },
+  );
+  return work;
+}
+
+/** How long the Helper suggests the Leader waits before polling a job again, seconds. */
+const RETRY_AFTER_SECONDS = '1';
+
+/**
+ * The answer to a job not ready yet: an empty 200 with a Location carrying step=0 and a
+ * Retry-After (draft-ietf-ppm-dap-18 §3.1, §4.5.3.2).
+ */
+function notReadyResponse(ctx: AggregatorContext, task: Task, jobId: Uint8Array): Response {
+  const location = `${locationOf(ctx, ResourcePath.aggregationJobs(task.id, jobId))}?step=0`;
+  return new Response(null, {
+    status: 200,
+    headers: { location, 'retry-after': RETRY_AFTER_SECONDS },
+  });
+}
+
+/** Answers with the job once its work is done, or "not ready" when that takes too long. */
+async function answerWhenReady(
+  ctx: AggregatorContext,
+  task: Task,
+  jobId: Uint8Array,
+  work: Promise<AggregationJobRecord>,
+): Promise<Response> {
+  const budget = ctx.settings.aggregationSyncMs;
+  let resolveLate: (v: undefined) => void = () => undefined;
+  const late = new Promise<undefined>((resolve) => (resolveLate = resolve));
+  const timer = setTimeout(() => resolveLate(undefined), budget);
+  try {
+    const job = await Promise.race([work, late]);
+    return job === undefined ? notReadyResponse(ctx, task, jobId) : jobResponse(ctx, task, job);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -275,7 +379,8 @@ async function requireJob(
 }
 
 /**
- * GET `{helper}/tasks/{task-id}/aggregation_jobs/{id}?step=N`: the job's response at step N.
+ * GET `{helper}/tasks/{task-id}/aggregation_jobs/{id}?step=N`: the job's response at step N, or
+ * "not ready" (empty, Retry-After) while its initialization still runs in this process.
  *
  * @throws {DapAbort} `unrecognizedAggregationJob`, or `stepMismatch` for another step.
  */
@@ -284,8 +389,17 @@ export async function handleAggregationJobGet(
   r: Routed,
 ): Promise<Response> {
   const task = await requireTask(ctx, r.taskId, 'helper');
-  const job = await requireJob(ctx, task, r.resourceId);
   const step = r.url.searchParams.get('step');
+  const running =
+    r.resourceId === undefined ? undefined : inFlightOf(ctx).get(jobKey(task, r.resourceId));
+  if (running !== undefined && r.resourceId !== undefined) {
+    // draft-ietf-ppm-dap-18 §4.5.3.2: a job still initializing is at step 0.
+    if (step !== null && step !== '0') {
+      throw new DapAbort('stepMismatch', 'step: the job is at another step', task.id);
+    }
+    return answerWhenReady(ctx, task, r.resourceId, running);
+  }
+  const job = await requireJob(ctx, task, r.resourceId);
   if (step !== null && step !== String(job.step)) {
     throw new DapAbort('stepMismatch', 'step: the job is at another step', task.id);
   }
@@ -322,6 +436,10 @@ export async function handleAggregationJobDelete(
   r: Routed,
 ): Promise<Response> {
   const task = await requireTask(ctx, r.taskId, 'helper');
+  const running =
+    r.resourceId === undefined ? undefined : inFlightOf(ctx).get(jobKey(task, r.resourceId));
+  // A job still initializing is deleted once it is stored (or is gone if its work failed).
+  if (running !== undefined) await running.catch(() => undefined);
   const job = await requireJob(ctx, task, r.resourceId);
   await ctx.ds.transaction('delete-agg-job', (tx) =>
     tx.updateAggregationJob({ ...job, state: 'deleted' }),
