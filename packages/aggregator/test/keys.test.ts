@@ -23,6 +23,8 @@ import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregator, type Aggregator } from '../src/aggregator.js';
 import { parseConfig } from '../src/config.js';
+import { openSqliteDatastore } from '../src/store/sqlite.js';
+import type { Datastore } from '../src/store/types.js';
 import {
   awaitCollection,
   deploy,
@@ -219,6 +221,61 @@ describe('HPKE key rotation', () => {
       await other.close();
       await d.close();
       await dropSchema(schema);
+    }
+  });
+
+  it('rereads keys for an unknown config ID at most once a second (hostile uploads)', async () => {
+    let clock = Date.now();
+    const d = await deploy({ vdaf: COUNT, leaderStore: sqlite(), helperStore: sqlite() });
+    const raw = await openSqliteDatastore(join(dir, `probe-${n++}.db`));
+    let keyReads = 0;
+    const counting: Datastore = {
+      dialect: raw.dialect,
+      transaction: (name, fn) => {
+        if (name === 'list-keys') keyReads++;
+        return raw.transaction(name, fn);
+      },
+      schemaVersion: () => raw.schemaVersion(),
+      close: () => raw.close(),
+    };
+    const probe = await createAggregator({
+      store: counting,
+      tasks: [d.leaderSpec],
+      logger: quietLogger,
+      now: () => clock,
+    });
+    try {
+      const [own] = (await hpkeConfigs(probe)).configs;
+      const [helperConfig] = (await hpkeConfigs(d.helper)).configs;
+      const bogus = { ...own, id: (own.id + 1) % 256 };
+      const post = async (reports: Report[]) => {
+        const res = await probe.fetch(
+          new Request(`http://agg.test${ResourcePath.reports(d.task.id)}`, {
+            method: 'POST',
+            headers: { 'content-type': MediaType.uploadReq },
+            body: encodeUploadRequest(reports) as unknown as BodyInit,
+          }),
+        );
+        return decodeUploadErrors(new Uint8Array(await res.arrayBuffer()));
+      };
+      clock += 1000;
+      const before = keyReads;
+      for (let i = 0; i < 10; i++) {
+        const [status] = await post(await seal(d, bogus, helperConfig, [true], clock));
+        expect(status.error).toBe(ReportError.outdated_config);
+      }
+      expect(keyReads - before).toBe(1);
+      clock += 1000;
+      await post(await seal(d, bogus, helperConfig, [true], clock));
+      expect(keyReads - before).toBe(2);
+      // Known config IDs never cause a reread.
+      const reads = keyReads;
+      expect(await post(await seal(d, own, helperConfig, [true, false], clock))).toEqual([]);
+      expect(keyReads).toBe(reads);
+    } finally {
+      await probe.close();
+      await raw.close();
+      await d.close();
     }
   });
 
