@@ -130,6 +130,8 @@ export async function simulatePopulation(o: SimulationOptions): Promise<Simulati
   const end = o.anchor ?? Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
   const start = end - model.days * DAY_MS;
   const encoder = new DapReportEncoder();
+  // Limitation: the per-site, global and impression-site budgets are the client defaults; the
+  // demo has no option to change them.
   const config = { aggregationServices: { [o.serviceUrl]: o.service } };
   const size = model.campaigns.length;
 
@@ -146,6 +148,8 @@ export async function simulatePopulation(o: SimulationOptions): Promise<Simulati
   // A device cannot afford another full-value report when less than this is left.
   const fullReportMicro = Math.ceil((o.epsilon * 1e6) / 2);
 
+  // Limitation: the devices run one after another in this process, so this step grows linearly
+  // with the population.
   for (let device = 0; device < o.devices; device++) {
     const rng = new Rng(o.seed, device + 1);
     const events = deviceEvents(rng, model, start, end);
