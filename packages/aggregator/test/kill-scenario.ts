@@ -48,11 +48,22 @@ export interface KillScenarioReport {
   killed: string[];
 }
 
-const sameBody = (a: ProxiedRequest, b: ProxiedRequest): boolean =>
+/**
+ * Whether two proxied requests carry the same body (a retry or takeover of the same job).
+ *
+ * @returns true for byte-identical bodies.
+ */
+export const sameBody = (a: ProxiedRequest, b: ProxiedRequest): boolean =>
   Buffer.compare(Buffer.from(a.body), Buffer.from(b.body)) === 0;
 
+/** Where a kill deployment keeps its state. */
+export type KillDeploymentOptions = Pick<
+  KillScenarioOptions,
+  'dir' | 'leaderStore' | 'helperStore' | 'leaders'
+>;
+
 /** The running processes of a deployment, by Leader slot, with restarts on the same store. */
-class Deployment {
+export class KillDeployment {
   leaders: (AggregatorProcess | undefined)[] = [];
   /** One proxy per Leader slot: clients reach Leaders through it, so it survives restarts. */
   leaderProxies: FaultProxy[] = [];
@@ -60,12 +71,47 @@ class Deployment {
   generation = 0;
   readonly killed: string[] = [];
 
-  constructor(
-    readonly o: KillScenarioOptions,
+  private constructor(
+    readonly o: KillDeploymentOptions,
     readonly t: TestTask,
     readonly helperProxy: FaultProxy,
   ) {}
 
+  /**
+   * Starts the Helper behind `helperProxy`, then the Leaders one after the other (the first
+   * creates the shared HPKE key, the second finds it), each behind a proxy of its own.
+   *
+   * @returns the running deployment; `close()` kills everything.
+   */
+  static async start(
+    o: KillDeploymentOptions,
+    t: TestTask,
+    helperProxy: FaultProxy,
+  ): Promise<KillDeployment> {
+    const d = new KillDeployment(o, t, helperProxy);
+    try {
+      d.helper = await startAggregator(
+        {
+          name: 'helper',
+          store: o.helperStore,
+          tasks: [t.helperSpec],
+          drivers: { enabled: false },
+        },
+        o.dir,
+      );
+      helperProxy.setTarget(d.helper.url);
+      for (let slot = 0; slot < o.leaders; slot++) {
+        d.leaderProxies.push(await startFaultProxy('http://127.0.0.1:1/'));
+        await d.startLeader(slot);
+      }
+      return d;
+    } catch (e) {
+      await d.close();
+      throw e;
+    }
+  }
+
+  /** Starts a Leader process (a new name each time) in `slot` and points its proxy at it. */
   async startLeader(slot: number): Promise<AggregatorProcess> {
     const p = await startAggregator(
       {
@@ -81,6 +127,7 @@ class Deployment {
     return p;
   }
 
+  /** SIGKILLs the Leader in `slot`; the slot stays empty until `startLeader`. */
   async killLeader(slot: number): Promise<void> {
     const p = this.leaders[slot];
     if (p === undefined) throw new Error(`leader slot ${slot} is not running`);
@@ -89,17 +136,20 @@ class Deployment {
     await p.kill();
   }
 
+  /** The slot of the running Leader process named `name`. */
   slotOf(name: string): number {
     const slot = this.leaders.findIndex((p) => p?.name === name);
     if (slot < 0) throw new Error(`no running leader named ${name}`);
     return slot;
   }
 
+  /** SIGKILLs the Helper. */
   async killHelper(): Promise<void> {
     this.killed.push(this.helper.name);
     await this.helper.kill();
   }
 
+  /** Starts the Helper again on its port and store. */
   async restartHelper(): Promise<void> {
     this.helper = await restartAggregator(this.helper, this.o.dir);
     expect(new URL(this.helper.url).port).toBe(String(this.helper.options.port));
@@ -117,6 +167,7 @@ class Deployment {
     return this.leaderProxies[slot].url;
   }
 
+  /** Kills every process and closes every proxy. */
   async close(): Promise<void> {
     for (const p of this.leaders) await p?.kill();
     await this.helper?.kill();
@@ -143,20 +194,10 @@ export async function runKillScenario(o: KillScenarioOptions): Promise<KillScena
     vdaf: { type: 'Prio3Sum', maxMeasurement: 100 },
     helperEndpoint: helperProxy.url,
   });
-  const d = new Deployment(o, t, helperProxy);
+  const d = await KillDeployment.start(o, t, helperProxy);
   let leaderProbe: StoreProbe | undefined;
   let helperProbe: StoreProbe | undefined;
   try {
-    d.helper = await startAggregator(
-      { name: 'helper', store: o.helperStore, tasks: [t.helperSpec], drivers: { enabled: false } },
-      o.dir,
-    );
-    helperProxy.setTarget(d.helper.url);
-    for (let slot = 0; slot < o.leaders; slot++) {
-      d.leaderProxies.push(await startFaultProxy('http://127.0.0.1:1/'));
-      // Sequentially: the first Leader creates the shared HPKE key, the second finds it.
-      await d.startLeader(slot);
-    }
     leaderProbe = await openStoreProbe(o.leaderStore);
     helperProbe = await openStoreProbe(o.helperStore);
 

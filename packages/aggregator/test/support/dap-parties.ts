@@ -44,6 +44,9 @@ export async function makeTestTask(o: {
   helperEndpoint: string;
   leaderEndpoint?: string;
   minBatchSize?: number;
+  batchMode?: TaskSpec['batchMode'];
+  /** Leader-selected only: the reports per batch. */
+  maxBatchSize?: number;
 }): Promise<TestTask> {
   const collectorKeys = await generateHpkeKeypair(201);
   const leaderSpec: TaskSpec = {
@@ -54,7 +57,8 @@ export async function makeTestTask(o: {
     taskInfo: 'kill test',
     timePrecision: 3600,
     minBatchSize: o.minBatchSize ?? 1,
-    batchMode: 'time_interval',
+    batchMode: o.batchMode ?? 'time_interval',
+    ...(o.maxBatchSize === undefined ? {} : { maxBatchSize: o.maxBatchSize }),
     vdaf: o.vdaf,
     vdafVerifyKey: b64(randomBytes(32)),
     collectorHpkeConfig: b64(encodeHpkeConfig(collectorKeys.config)),
