@@ -4,11 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MediaType, ResourcePath } from '@private-measurement/protocol';
+import { encodeUploadRequest, MediaType, ResourcePath } from '@private-measurement/protocol';
 import type { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAggregator } from '../src/aggregator.js';
 import { parseBackpressureConfig, parseConfig } from '../src/config.js';
+import { openSqliteDatastore } from '../src/store/sqlite.js';
+import type { Datastore } from '../src/store/types.js';
 import { deploy, makeReports, quietLogger, upload, type Deployment } from './harness.js';
 import { dropSchema, freshSchema, PG_URL } from './pg-test-url.js';
 
@@ -104,6 +106,57 @@ describe('upload back-pressure', () => {
       await scenario(`${PG_URL}?schema=${schema}`);
     } finally {
       await dropSchema(schema);
+    }
+  });
+
+  it('shares one count among concurrent uploads that find it stale', async () => {
+    const d = await deploy({
+      vdaf: { type: 'Prio3Count' },
+      leaderStore: sqlite(),
+      helperStore: sqlite(),
+    });
+    const raw = await openSqliteDatastore(join(dir, `probe-${n++}.db`));
+    let counts = 0;
+    const counting: Datastore = {
+      dialect: raw.dialect,
+      transaction: (name, fn) => {
+        if (name === 'count-pending') counts++;
+        return raw.transaction(name, fn);
+      },
+      schemaVersion: () => raw.schemaVersion(),
+      close: () => raw.close(),
+    };
+    const probe = await createAggregator({
+      store: counting,
+      tasks: [d.leaderSpec],
+      logger: quietLogger,
+      backpressure: { maxPendingReports: 100, checkIntervalMs: 60_000 },
+    });
+    try {
+      // Reports sealed to the probe's key: it answers the Leader's hpke_config now.
+      d.leaderHost.setListener(probe.listener);
+      const batches = await Promise.all(
+        Array.from({ length: 5 }, () => makeReports(d, [true, false])),
+      );
+      const answers = await Promise.all(
+        batches.map((reports) =>
+          probe.fetch(
+            new Request(`http://agg.test${ResourcePath.reports(d.task.id)}`, {
+              method: 'POST',
+              headers: { 'content-type': MediaType.uploadReq },
+              body: encodeUploadRequest(reports) as unknown as BodyInit,
+            }),
+          ),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      for (const r of answers) expect((await r.arrayBuffer()).byteLength).toBe(0);
+      expect(counts).toBe(1);
+      expect(await raw.transaction('t', (tx) => tx.countPendingReports())).toBe(10);
+    } finally {
+      await probe.close();
+      await raw.close();
+      await d.close();
     }
   });
 

@@ -18,12 +18,16 @@ import { uploadTimeError } from '../core/reports.js';
 import { readBody, requireMediaType } from '../http/body.js';
 import { dapResponse, requireTask, type Routed } from './common.js';
 
-/** The last count of pending reports per aggregator, and when it was read. */
-const pendingCounts = new WeakMap<AggregatorContext, { count: number; at: number }>();
+/** The last count of pending reports per aggregator, when it was read, and a read under way. */
+const pendingCounts = new WeakMap<
+  AggregatorContext,
+  { count: number; at: number; reading?: Promise<number> }
+>();
 
 /**
  * Whether uploads are refused for now: at least `backpressure.maxPendingReports` reports wait
- * for aggregation, by a count at most `backpressure.checkIntervalMs` old.
+ * for aggregation, by a count at most `backpressure.checkIntervalMs` old. Concurrent uploads
+ * that find the count stale share one read.
  * Limitation: the count covers every task of the store, so one task's backlog refuses the
  * uploads of all of them.
  *
@@ -34,13 +38,24 @@ const pendingCounts = new WeakMap<AggregatorContext, { count: number; at: number
 export async function uploadsBackedUp(ctx: AggregatorContext): Promise<boolean> {
   const { maxPendingReports, checkIntervalMs } = ctx.settings.backpressure;
   if (maxPendingReports === null) return false;
-  let cached = pendingCounts.get(ctx);
-  if (cached === undefined || ctx.now() - cached.at >= checkIntervalMs) {
-    const count = await ctx.ds.transaction('count-pending', (tx) => tx.countPendingReports());
-    cached = { count, at: ctx.now() };
-    pendingCounts.set(ctx, cached);
+  let entry = pendingCounts.get(ctx);
+  if (entry === undefined) {
+    entry = { count: 0, at: Number.NEGATIVE_INFINITY };
+    pendingCounts.set(ctx, entry);
   }
-  return cached.count >= maxPendingReports;
+  if (ctx.now() - entry.at < checkIntervalMs) return entry.count >= maxPendingReports;
+  const shared = entry;
+  shared.reading ??= ctx.ds
+    .transaction('count-pending', (tx) => tx.countPendingReports())
+    .then((count) => {
+      shared.count = count;
+      shared.at = ctx.now();
+      return count;
+    })
+    .finally(() => {
+      shared.reading = undefined;
+    });
+  return (await shared.reading) >= maxPendingReports;
 }
 
 /** 503 with Retry-After: the client keeps its reports and uploads them later. */
