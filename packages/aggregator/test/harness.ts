@@ -16,6 +16,7 @@ import {
   ResourcePath,
   Role,
   sealReport,
+  type HpkeConfig,
   type HpkeKeypair,
   type Report,
 } from '@private-measurement/protocol';
@@ -148,18 +149,22 @@ export async function deploy(
   };
 }
 
-/** Seals one report per measurement, at `timeUnits` (default: now), many at once. */
+/**
+ * Seals one report per measurement, at `timeUnits` (default: now), many at once, to the HPKE
+ * configs the aggregators advertise (or to those given).
+ */
 export async function makeReports(
   d: Deployment,
   measurements: unknown[],
   timeUnits?: number,
+  configs: { leader?: HpkeConfig; helper?: HpkeConfig } = {},
 ): Promise<Report[]> {
   const fetchConfig = async (url: string) => {
     const res = await fetch(new URL('hpke_config', url));
     return decodeHpkeConfigList(new Uint8Array(await res.arrayBuffer()))[0];
   };
-  const leaderHpkeConfig = await fetchConfig(d.leaderHost.url);
-  const helperHpkeConfig = await fetchConfig(d.helperHost.url);
+  const leaderHpkeConfig = configs.leader ?? (await fetchConfig(d.leaderHost.url));
+  const helperHpkeConfig = configs.helper ?? (await fetchConfig(d.helperHost.url));
   const t = d.task;
   const time = BigInt(timeUnits ?? Math.floor(Date.now() / 1000 / t.timePrecision));
   return mapBounded(measurements, 32, async (m) => {

@@ -1,11 +1,13 @@
 // Input-share opening as the aggregator does it: the protocol package's openInputShare with keys
 // prepared once (HpkeRecipientKeys), many opens at once through mapBounded. What sealReport
 // seals opens for both roles; a wrong role, an unknown config ID, tampered enc, payload,
-// metadata or public share, and random ciphertexts give HpkeError only (hpke_decrypt_error).
+// metadata or public share, and random ciphertexts give HpkeError only (hpke_decrypt_error). A
+// Helper rereads its keys for a share sealed to a key another process just created.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import {
   BatchMode,
+  decodeHpkeConfig,
   generateHpkeKeypair,
   HpkeError,
   HpkeRecipientKeys,
@@ -18,8 +20,22 @@ import {
   type HpkeKeypair,
   type Report,
 } from '@private-measurement/protocol';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAggregator } from '../src/aggregator.js';
 import { INPUT_SHARE_CONCURRENCY, mapBounded } from '../src/core/map-bounded.js';
+import {
+  awaitCollection,
+  deploy,
+  makeReports,
+  openResult,
+  postCollection,
+  quietLogger,
+  timeIntervalCollectionReq,
+  upload,
+} from './harness.js';
 
 const taskId = new Uint8Array(32).fill(7);
 const params = {
@@ -207,5 +223,47 @@ describe('opening input shares through the protocol package', () => {
       ),
       { numRuns: 200, seed: 11 },
     );
+  });
+});
+
+describe('keys created by another process sharing the store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-keys-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are reread by the Helper for a share sealed to one, within the key cache time', async () => {
+    let clock = Date.now();
+    const helperStore = `sqlite:${join(dir, 'helper.db')}`;
+    const d = await deploy({
+      vdaf: { type: 'Prio3Count' },
+      leaderStore: `sqlite:${join(dir, 'leader.db')}`,
+      helperStore,
+      helperOptions: { now: () => clock },
+    });
+    // A second Helper process on the same store rotates the key.
+    const other = await createAggregator({ store: helperStore, logger: quietLogger });
+    try {
+      const before = await makeReports(d, [true, false, true]);
+      expect((await upload(d, before)).status).toBe(200);
+      await d.leader.runDriversOnce(); // the Helper has now cached its (old) key list
+      const { created } = await other.rotateHpkeKey();
+      clock += 2_000; // past the one-second reread guard, well within the 5 s cache
+      const after = await makeReports(d, [true, true], undefined, {
+        helper: decodeHpkeConfig(created.config),
+      });
+      expect(after[0].helperEncryptedInputShare.configId).toBe(created.configId);
+      expect((await upload(d, after)).status).toBe(200);
+      const req = timeIntervalCollectionReq(before[0].reportMetadata.time, 1n);
+      const res = await awaitCollection(d, (await postCollection(d, req)).headers.get('location')!);
+      const { result, reportCount } = await openResult(
+        d,
+        req,
+        new Uint8Array(await res.arrayBuffer()),
+      );
+      expect(reportCount).toBe(5n);
+      expect(result).toBe(4n);
+    } finally {
+      await other.close();
+      await d.close();
+    }
   });
 });

@@ -123,11 +123,14 @@ export class AggregatorContext {
 
   /**
    * Every HPKE key pair this aggregator can decrypt with, imported once into the protocol
-   * package's HPKE for opening many input shares.
+   * package's HPKE for opening many input shares; reread first as {@link hpkeKeysFor} does
+   * when one of `configIds` is unknown (a key another process sharing the store just created).
    *
+   * @param configIds - the config IDs the shares to open name.
    * @returns the prepared keys (cached with the key list).
    */
-  async hpkeRecipientKeys(): Promise<HpkeRecipientKeys> {
+  async hpkeRecipientKeys(configIds: Iterable<number> = []): Promise<HpkeRecipientKeys> {
+    await this.hpkeKeysFor(configIds);
     const cache = await this.loadKeys();
     cache.recipient ??= HpkeRecipientKeys.prepare(cache.keys);
     return cache.recipient;

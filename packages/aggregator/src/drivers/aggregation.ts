@@ -269,16 +269,18 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
   // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init; the
   // HPKE opens run concurrently (WebCrypto, off the main thread) with the VDAF work.
   const now = ctx.now();
-  const keys = await ctx.hpkeRecipientKeys();
+  const decoded = reports.map((stored) =>
+    stored === null || stored.encoded.length === 0 ? null : decodeReport(stored.encoded),
+  );
+  const keys = await ctx.hpkeRecipientKeys(
+    new Set(decoded.flatMap((r) => (r === null ? [] : [r.leaderEncryptedInputShare.configId]))),
+  );
   const preps = await mapBounded(
     ras,
     INPUT_SHARE_CONCURRENCY,
     async (ra, i): Promise<LeaderPrep> => {
-      const stored = reports[i];
-      if (stored === null || stored.encoded.length === 0) {
-        return { kind: 'rejected', error: ReportError.report_dropped };
-      }
-      const report = decodeReport(stored.encoded);
+      const report = decoded[i];
+      if (report === null) return { kind: 'rejected', error: ReportError.report_dropped };
       const meta = report.reportMetadata;
       const timeError = aggregationTimeError(task, ra.time, now, ctx.settings.clockSkewSeconds);
       if (timeError !== undefined) return { kind: 'rejected', error: timeError };

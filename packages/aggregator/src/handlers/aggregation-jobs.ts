@@ -149,7 +149,9 @@ async function initializeJob(
   // Decrypt, validate and verify outside the transaction: the HPKE opens of many reports run
   // concurrently (WebCrypto, off the main thread) while the VDAF runs on those already open.
   const now = ctx.now();
-  const keys = await ctx.hpkeRecipientKeys();
+  const keys = await ctx.hpkeRecipientKeys(
+    new Set(req.verifyInits.map((vi) => vi.reportShare.encryptedInputShare.configId)),
+  );
   const prepared = await mapBounded(
     req.verifyInits,
     INPUT_SHARE_CONCURRENCY,

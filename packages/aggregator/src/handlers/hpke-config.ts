@@ -78,8 +78,9 @@ export interface KeyRotation {
  * advertises), and the previously active keys expire; they still open reports sealed to them
  * until `now + graceSeconds`, after which the garbage collector deletes them
  * (draft-ietf-ppm-dap-18 §4.4.1: accept old keys for twice the cache lifetime).
- * Limitation: another process sharing the store rereads its keys within 5 s; until then, as a
- * Helper, it rejects a share sealed to the new key with hpke_decrypt_error.
+ * Another process sharing the store advertises the new key within 5 s, and rereads its keys at
+ * once (at most once a second) when an upload or aggregation job names a config ID it does not
+ * know.
  *
  * @param ds - the datastore.
  * @param now - the clock, ms since the epoch.
