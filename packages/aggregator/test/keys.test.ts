@@ -341,6 +341,13 @@ describe('HPKE key rotation', () => {
       expect((await admin('/hpke_keys/rotate', { method: 'POST' })).status).toBe(201);
       expect(await listed()).toHaveLength(3);
       expect(JSON.stringify(await listed())).not.toMatch(/privateKey/);
+
+      // One garbage-collection pass on request; nothing is due yet.
+      const gc = await admin('/gc', { method: 'POST' });
+      expect(gc.status).toBe(200);
+      expect(await gc.json()).toMatchObject({ deleted: { clientReports: 0 }, hpkeKeys: [] });
+      expect((await admin('/gc')).status).toBe(404);
+      expect((await admin('/gc', { method: 'POST' }, 'wrong-token-0123456789')).status).toBe(403);
     } finally {
       await agg.close();
     }
