@@ -62,6 +62,7 @@ function suiteOptions(opts: BenchOptions): SuiteOptions {
     ...(opts.sizes ? { sizes: opts.sizes } : {}),
     ...(opts.reports !== undefined ? { reports: opts.reports } : {}),
     ...(opts.stores ? { stores: opts.stores } : {}),
+    ...(opts.loadModes ? { loadModes: opts.loadModes } : {}),
   };
 }
 
@@ -162,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
       ...(opts.sizes ? { sizes: opts.sizes } : {}),
       ...(opts.reports !== undefined ? { reports: opts.reports } : {}),
       ...(opts.stores ? { stores: opts.stores } : {}),
+      ...(opts.loadModes ? { loadModes: opts.loadModes } : {}),
       maxTime: timing.maxTime,
     },
     figures,

@@ -67,6 +67,7 @@ export interface RunResult {
     sizes?: number[];
     reports?: number;
     stores?: string[];
+    loadModes?: string[];
     maxTime: number;
   };
   /** Wall-clock seconds the run took, suite setup included. */

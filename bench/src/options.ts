@@ -27,6 +27,8 @@ export interface BenchOptions {
   reports?: number;
   /** Stores for the aggregator and load suites; undefined: each suite's default. */
   stores?: string[];
+  /** Load run modes (concurrent, sequential); undefined: the load suite's default. */
+  loadModes?: string[];
   quick: boolean;
   /** Output directory; undefined: bench/results. */
   out?: string;
@@ -42,6 +44,9 @@ export interface BenchOptions {
 /** The store names `--store` takes (postgres-2: two Leader processes, load suite only). */
 export const STORE_NAMES: readonly string[] = ['sqlite', 'postgres', 'postgres-2'];
 
+/** The modes `--load-mode` takes. */
+export const LOAD_MODES: readonly string[] = ['concurrent', 'sequential'];
+
 /** The text printed by `--help`. */
 export const USAGE = `usage: npm run bench -- [options]        (from the repository root, through turbo)
        npm run bench -w @private-measurement/bench -- [options]
@@ -54,6 +59,8 @@ options:
   --reports N       reports per load run (default 1000000; 1e6 and 100_000 also read)
   --store a,b       stores: sqlite, postgres (aggregator and load suites), postgres-2 (load:
                     two Leader processes on one database); default every one
+  --load-mode a,b   load: concurrent (drivers run during uploads, back-pressure on; default)
+                    and/or sequential (every upload first, then aggregation)
   --quick           fewer sizes and shorter timings: the whole run in under a minute
   --max-time S      seconds of timing per case (default 1, or at most 0.25 with --quick)
   --out DIR         where to write the results (default bench/results)
@@ -78,7 +85,8 @@ function splitList(values: string[] | undefined): string[] | undefined {
  * @param argv - the arguments after the script name.
  * @returns the options.
  * @throws {BenchError} code "usage" for an unknown option, a missing value, a size or report
- *   count that is not a positive integer, a store name not in `STORE_NAMES`, a
+ *   count that is not a positive integer, a store name not in `STORE_NAMES`, a mode not in
+ *   `LOAD_MODES`, a
  *   non-positive `--max-time`, or a `--name` that is not a plain file name.
  * @example
  * parseOptions(['--quick', '--suite', 'field,xof']).suites; // ['field', 'xof']
@@ -95,6 +103,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         sizes: { type: 'string', multiple: true },
         reports: { type: 'string' },
         store: { type: 'string', multiple: true },
+        'load-mode': { type: 'string', multiple: true },
         quick: { type: 'boolean', default: false },
         'max-time': { type: 'string' },
         out: { type: 'string' },
@@ -133,11 +142,23 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
 
   const stores = splitList(values.store);
+  if (stores?.length === 0) throw new BenchError('usage', '--store: expected a store name');
   for (const st of stores ?? []) {
     if (!STORE_NAMES.includes(st)) {
       throw new BenchError(
         'usage',
         `--store: expected ${STORE_NAMES.join(', ')}, received "${st}"`,
+      );
+    }
+  }
+
+  const loadModes = splitList(values['load-mode']);
+  if (loadModes?.length === 0) throw new BenchError('usage', '--load-mode: expected a mode');
+  for (const m of loadModes ?? []) {
+    if (!LOAD_MODES.includes(m)) {
+      throw new BenchError(
+        'usage',
+        `--load-mode: expected ${LOAD_MODES.join(' or ')}, received "${m.slice(0, 40)}"`,
       );
     }
   }
@@ -166,6 +187,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sizes,
     reports,
     stores,
+    loadModes,
     quick: values.quick ?? false,
     out: values.out,
     name,

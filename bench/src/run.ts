@@ -214,7 +214,8 @@ export async function runInOrder<Q extends ProgressItem, R>(
 }
 
 /**
- * Times every case in order, one at a time, running each case's teardown after it.
+ * Times every case in order, one at a time, running each case's setup before it and its
+ * teardown after it (both untimed).
  *
  * @param cases - the cases.
  * @param timing - how long to time each.
@@ -228,7 +229,13 @@ export function runCases(
 ): Promise<Figure[]> {
   return runInOrder(cases, '', progress, async (q) => {
     const t0 = performance.now();
-    const figure = await timeCase(q, timing);
+    let figure: Figure;
+    try {
+      await q.case.setup?.();
+      figure = await timeCase(q, timing);
+    } catch (e) {
+      figure = figureOf(q, undefined, `setup: ${errorText(e)}`);
+    }
     if (q.case.teardown !== undefined) {
       try {
         await q.case.teardown();

@@ -28,6 +28,11 @@ export interface BenchCase {
   /** True when `fn` returns a promise. */
   async?: boolean;
   /**
+   * Runs once just before the case is timed, outside the timing: prepares what only this case
+   * uses (a fresh store, a server pointed at it). A failure here fails the case untimed.
+   */
+  setup?: () => unknown;
+  /**
    * Runs once after the case was timed (or failed), outside the timing: closes what the case
    * opened (servers, stores), removes its files or schemas. A failure here fails the case.
    */
@@ -65,6 +70,8 @@ export interface SuiteOptions {
    * default.
    */
   stores?: string[];
+  /** Load run modes asked for with `--load-mode` (concurrent, sequential). */
+  loadModes?: string[];
 }
 
 /** A benchmark suite. */

@@ -197,6 +197,17 @@ describe('load options', () => {
     }
   });
 
+  it('reads --load-mode and refuses other modes', () => {
+    expect(parseOptions(['--load-mode', 'sequential,concurrent']).loadModes).toEqual([
+      'sequential',
+      'concurrent',
+    ]);
+    expect(parseOptions([]).loadModes).toBeUndefined();
+    for (const bad of ['parallel', '', 'Concurrent']) {
+      expect(() => parseOptions(['--load-mode', bad])).toThrow(BenchError);
+    }
+  });
+
   it('gives the load suite every store by default, or the ones named, in order', () => {
     expect(loadStores({ quick: false })).toEqual(['sqlite', 'postgres', 'postgres-2']);
     expect(loadStores({ quick: false, stores: ['postgres-2', 'sqlite'] })).toEqual([

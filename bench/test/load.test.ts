@@ -127,12 +127,19 @@ describe('aggregator process', () => {
 });
 
 describe('load pipeline', () => {
-  it('sums 300 reports exactly on SQLite, with every phase and process measured', async () => {
-    const f = await runLoad({ prepared, store: 'sqlite', leaders: 1, childScript, sampleMs: 100 });
+  it('sums 300 reports exactly on SQLite, uploads before aggregation, every phase measured', async () => {
+    const f = await runLoad({
+      prepared,
+      store: 'sqlite',
+      leaders: 1,
+      mode: 'sequential',
+      childScript,
+      sampleMs: 100,
+    });
     expect(f.error).toBeUndefined();
     expect(f.exact).toBe(true);
     expect(f.reports).toBe(300);
-    expect(f.params).toEqual({ store: 'sqlite', leaders: 1, reports: 300 });
+    expect(f.params).toEqual({ store: 'sqlite', leaders: 1, mode: 'sequential', reports: 300 });
     expect(f.phases.map((p) => p.phase)).toEqual(['generate', 'upload', 'aggregate', 'collect']);
     for (const p of f.phases) expect(p.seconds).toBeGreaterThan(0);
     expect(f.processes.map((p) => p.role)).toEqual(['runner', 'helper', 'leader 1']);
@@ -150,9 +157,29 @@ describe('load pipeline', () => {
     const f = await runLoad({ prepared, store: 'postgres', leaders: 2, childScript });
     expect(f.error).toBeUndefined();
     expect(f.exact).toBe(true);
+    expect(f.params.mode).toBe('concurrent');
     expect(f.processes.map((p) => p.role)).toEqual(['runner', 'helper', 'leader 1', 'leader 2']);
     // Both schemas (Leaders', Helper's) are dropped afterwards.
     expect(await schemasLike('pm_bench_')).toBe(before);
+  }, 120_000);
+
+  it('honours 503 and Retry-After when aggregation falls behind, losing and doubling nothing', async () => {
+    // One waiting report is enough to refuse: after each accepted batch of 40, the next ones
+    // are refused until the drivers have claimed it, and retried after Retry-After (1 s).
+    const f = await runLoad({
+      prepared,
+      store: 'sqlite',
+      leaders: 1,
+      mode: 'concurrent',
+      maxPending: 1,
+      pendingCheckMs: 1,
+      concurrency: 2,
+      childScript,
+    });
+    expect(f.error).toBeUndefined();
+    expect(f.backPressure.retries).toBeGreaterThan(0);
+    expect(f.backPressure.waitedSeconds).toBeGreaterThanOrEqual(f.backPressure.retries);
+    expect(f.exact).toBe(true);
   }, 120_000);
 
   it('fails the run when the collected sum differs from the expected one', async () => {

@@ -50,6 +50,7 @@ async function configure(
       tasks: [m.task],
       logger,
       drivers: m.drivers,
+      ...(m.backpressure !== undefined ? { backpressure: m.backpressure } : {}),
       // The load run checks the collected sum exactly, so the aggregate shares carry no noise.
       unsafeDisableNoiseForTesting: true,
     });

@@ -1,6 +1,6 @@
 // The messages between the load run and its aggregator processes (node IPC): requests carry an
 // ID that the answer repeats, so that several can be in flight.
-import type { DriverConfig, TaskSpec } from '@private-measurement/aggregator';
+import type { BackpressureConfig, DriverConfig, TaskSpec } from '@private-measurement/aggregator';
 
 /** What the load run asks an aggregator process. */
 export type ChildRequest =
@@ -11,6 +11,8 @@ export type ChildRequest =
       store: string;
       task: TaskSpec;
       drivers: Partial<DriverConfig>;
+      /** Upload back-pressure (503 with Retry-After while too many reports wait); default off. */
+      backpressure?: Partial<BackpressureConfig>;
       /**
        * An HPKE key to install before the aggregator starts (so that reports sealed once can
        * be uploaded to several deployments): the encoded HpkeConfig and the private key,

@@ -60,9 +60,26 @@ export interface PrepareSettings {
   progress?: (label: string) => void;
 }
 
+/**
+ * How upload and aggregation share the run: `concurrent`, the Leaders' drivers run from the
+ * first upload and the Leaders refuse uploads with 503 while {@link LOAD_MAX_PENDING} reports
+ * wait (so the uploader must honour Retry-After); `sequential`, every report is uploaded
+ * before the drivers start, which gives ingest and aggregation rates apart.
+ */
+export type LoadMode = 'concurrent' | 'sequential';
+
+/** Reports waiting for aggregation at which the Leaders refuse uploads, concurrent mode. */
+export const LOAD_MAX_PENDING = 20_000;
+
 /** How to run the load on one store. */
 export interface LoadSettings {
   prepared: PreparedLoad;
+  /** Default `concurrent`. */
+  mode?: LoadMode;
+  /** Concurrent mode: pending reports at which uploads are refused; default LOAD_MAX_PENDING. */
+  maxPending?: number;
+  /** Concurrent mode: how long the Leaders reuse a count of pending reports, ms; default 500. */
+  pendingCheckMs?: number;
   store: StoreKind;
   /** Leader processes sharing the Leader's store: 1, or 2 (PostgreSQL only). */
   leaders: 1 | 2;
@@ -84,6 +101,9 @@ export interface LoadSettings {
 
 /** The Leader's driver settings in the load run: a short idle pause, defaults otherwise. */
 const LOAD_DRIVERS = { intervalMs: 100 };
+
+/** Back-pressure of the concurrent mode: a count at most 0.5 s old, Retry-After 1 s. */
+const LOAD_BACKPRESSURE = { checkIntervalMs: 500, retryAfterSeconds: 1 };
 
 type ConfigureBody = Omit<Extract<ChildRequest, { type: 'configure' }>, 'id'>;
 
@@ -250,11 +270,12 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
   const p = s.prepared;
   const reports = p.generated.count;
   const progress = s.progress ?? (() => {});
+  const mode = s.mode ?? 'concurrent';
   const figure: LoadFigure = {
     name: `load ${p.task.variant.label}`,
     group: 'load',
     suite: s.suite ?? 'load',
-    params: { store: s.store, leaders: s.leaders, reports },
+    params: { store: s.store, leaders: s.leaders, mode, reports },
     reports,
     phases: [p.generate],
     processes: [],
@@ -262,6 +283,7 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
     exact: false,
     elapsed: 0,
   };
+  const concurrency = s.concurrency ?? 4;
   const pool = new StorePool(s.store, s.pgUrl);
   const children: AggregatorChild[] = [];
   let sampler: RssSampler | undefined;
@@ -326,6 +348,15 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
       store,
       task: spec,
       drivers: LOAD_DRIVERS,
+      ...(mode === 'concurrent'
+        ? {
+            backpressure: {
+              ...LOAD_BACKPRESSURE,
+              maxPendingReports: s.maxPending ?? LOAD_MAX_PENDING,
+              ...(s.pendingCheckMs !== undefined ? { checkIntervalMs: s.pendingCheckMs } : {}),
+            },
+          }
+        : {}),
       ...(key !== undefined ? { hpkeKey: keyMessage(key) } : {}),
     });
     await helper.request(configure(pool.fresh('helper'), p.helperKey, helperSpec(p.task.spec)));
@@ -336,33 +367,41 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
 
     // Upload, aggregation and collection: the window over which memory must stay flat.
     const windowStart = sampler.now();
-    const reader = await ReportReader.open(p.generated);
-    try {
-      const pressure = await phase('upload', () =>
-        uploadAll(
-          reader,
-          p.generated,
-          leaders,
-          p.task.spec.taskId,
-          p.batch,
-          s.concurrency ?? 4,
-          (n) => progress(`uploading: ${n} of ${reports}`),
-        ),
-      );
-      figure.backPressure = {
-        retries: pressure.retries,
-        waitedSeconds: Math.round(pressure.waitedMs) / 1000,
-      };
-    } finally {
-      await reader.close();
-    }
-
-    await phase('aggregate', async () => {
-      for (const l of leaders) await l.request({ type: 'start' });
-      await awaitAggregation(leaders[0], p.task.spec.taskId, reports, s.stallSeconds ?? 300, (n) =>
+    const aggregateAll = (): Promise<void> =>
+      awaitAggregation(leaders[0], p.task.spec.taskId, reports, s.stallSeconds ?? 300, (n) =>
         progress(`aggregating: ${n} of ${reports}`),
       );
-    });
+    const uploadPhase = async (): Promise<void> => {
+      const reader = await ReportReader.open(p.generated);
+      try {
+        const pressure = await phase('upload', () =>
+          uploadAll(reader, p.generated, leaders, p.task.spec.taskId, p.batch, concurrency, (n) =>
+            progress(`uploading: ${n} of ${reports}`),
+          ),
+        );
+        figure.backPressure = {
+          retries: pressure.retries,
+          waitedSeconds: Math.round(pressure.waitedMs) / 1000,
+        };
+      } finally {
+        await reader.close();
+      }
+    };
+    if (mode === 'sequential') {
+      await uploadPhase();
+      await phase('aggregate', async () => {
+        for (const l of leaders) await l.request({ type: 'start' });
+        await aggregateAll();
+      });
+    } else {
+      // The aggregate phase spans the whole pipeline: from the first upload to the last
+      // report aggregated, the Leaders' drivers running throughout.
+      await phase('aggregate', async () => {
+        for (const l of leaders) await l.request({ type: 'start' });
+        await uploadPhase();
+        await aggregateAll();
+      });
+    }
 
     progress('collecting');
     const collector = new Collector({

@@ -220,7 +220,6 @@ async function ingestCase(
   const [template] = await seal(s, 1);
   const body = concat(Array.from({ length: perRequest }, () => template));
   const bodies = Array.from({ length: concurrent }, () => body.slice());
-  let store: string | undefined;
   return {
     name: `upload ingest ${s.task.variant.label}`,
     group: GROUP,
@@ -230,11 +229,8 @@ async function ingestCase(
     unitsPerOp: perRequest * concurrent,
     bytes: template.length,
     async: true,
+    setup: () => leader.reset(pool.fresh('ingest'), s.task.spec, s.leaderKey),
     fn: async () => {
-      if (store === undefined) {
-        store = pool.fresh('ingest');
-        await leader.reset(store, s.task.spec, s.leaderKey);
-      }
       // Fresh report IDs (the first 16 bytes of each encoded Report) so none is a replay.
       for (const b of bodies) {
         for (let at = 0; at < b.length; at += template.length) randomFillSync(b, at, 16);

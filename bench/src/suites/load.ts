@@ -1,10 +1,11 @@
 // The load run (opt-in: `npm run bench -- --suite load`): 1,000,000 Prio3Histogram(16) reports
 // (`--reports N`) through upload, aggregation and collection, on SQLite, on PostgreSQL, and on
-// PostgreSQL with two Leader processes (`--store`), with the RSS of every process over time.
+// PostgreSQL with two Leader processes (`--store`), aggregating during the uploads or after
+// them (`--load-mode`), with the RSS of every process over time.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HISTOGRAM_16 } from '../aggregator/deployment.js';
-import { prepareLoad, runLoad } from '../load/run-load.js';
+import { prepareLoad, runLoad, type LoadMode } from '../load/run-load.js';
 import type { LoadFigure } from '../load-figure.js';
 import { BenchError } from '../options.js';
 import type { Suite, SuiteOptions } from '../suite.js';
@@ -56,6 +57,7 @@ const suite: Suite = {
   cases: () => [],
   async load(options, progress): Promise<LoadFigure[]> {
     const names = loadStores(options);
+    const modes = (options.loadModes ?? ['concurrent']) as LoadMode[];
     const prepared = await prepareLoad({
       variant: HISTOGRAM_16,
       reports: options.reports ?? DEFAULT_LOAD_REPORTS,
@@ -66,18 +68,21 @@ const suite: Suite = {
     });
     const out: LoadFigure[] = [];
     try {
-      for (const name of names) {
-        const { store, leaders } = LOAD_STORES[name];
-        out.push(
-          await runLoad({
-            prepared,
-            store,
-            leaders,
-            childScript: script('aggregator-process'),
-            suite: 'load',
-            progress: (label) => progress(`${name}: ${label}`),
-          }),
-        );
+      for (const mode of modes) {
+        for (const name of names) {
+          const { store, leaders } = LOAD_STORES[name];
+          out.push(
+            await runLoad({
+              prepared,
+              store,
+              leaders,
+              mode,
+              childScript: script('aggregator-process'),
+              suite: 'load',
+              progress: (label) => progress(`${name} ${mode}: ${label}`),
+            }),
+          );
+        }
       }
     } finally {
       prepared.close();
