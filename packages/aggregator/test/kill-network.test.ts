@@ -30,14 +30,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const REPORTS = 400;
 const DRIVERS = {
   intervalMs: 20,
-  // Shorter than one injected delay: that answer arrives after the lease ran out.
-  leaseMs: 600,
+  // Shorter than the 'slow' answer: it arrives after the lease ran out.
+  leaseMs: 1000,
   maxJobSize: 25,
   minJobSize: 1,
   maxAttempts: 1000,
   maxBackoffMs: 200,
-  // Shorter than the slowest injected delay: that answer arrives after the Leader gave up.
-  peerTimeoutMs: 1200,
+  // Longer than the 'slow' answer, shorter than the 'delay' one (the Leader gives up first).
+  peerTimeoutMs: 3000,
 };
 
 const sameBody = (a: ProxiedRequest, b: ProxiedRequest): boolean =>
@@ -94,10 +94,12 @@ describe('a faulty network between real aggregator processes', () => {
       const shareActions: Action[] = [{ kind: 'fail', status: 500 }, { kind: 'duplicate' }];
       const faults: Action[] = [
         { kind: 'fail', status: 500 },
-        { kind: 'delay', ms: 1500 },
+        // Past the Leader's timeout: it gives up; the Helper gets the request afterwards.
+        { kind: 'delay', ms: 3300 },
         { kind: 'duplicate' },
         { kind: 'forward' },
-        { kind: 'delay', ms: 900 },
+        // Answered past the lease but within the timeout: the Leader must not commit it.
+        { kind: 'slow', ms: 1400 },
         { kind: 'forward' },
         { kind: 'forward' },
         { kind: 'forward' },
@@ -177,8 +179,12 @@ describe('a faulty network between real aggregator processes', () => {
       const helperDone = await helperProbe.counts();
       expect(helperDone.aggregatedCount).toBe(REPORTS);
       expect(helperDone.aggregatedIds).toBe(REPORTS);
-      // Every kind of fault was met: a slow answer past the Leader's timeout was asked for again.
+      // Every kind of fault was met: a request delayed past the Leader's timeout was sent again,
+      // and an answer that came after the lease ran out was not committed (the job was driven
+      // again under a new lease).
       const slow = helperProxy.log.filter((r) => r.action === 'delay' && r.status === 200);
+      expect(helperProxy.log.some((r) => r.action === 'slow' && r.status === 200)).toBe(true);
+      expect(leader.logCount('lease lost before commit')).toBeGreaterThan(0);
       expect(slow.some((s) => helperProxy.log.some((r) => r.seq > s.seq && sameBody(r, s)))).toBe(
         true,
       );

@@ -1,5 +1,5 @@
-// A loopback HTTP proxy that injects faults between DAP parties: per request it forwards, delays,
-// answers 500, forwards twice, holds until released, or forwards and then loses the response.
+// A loopback HTTP proxy that injects faults between DAP parties: per request it forwards, delays
+// (before or after the upstream), answers 500, forwards twice, holds, or loses the response.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -29,6 +29,7 @@ export type Action =
   | { kind: 'forward' }
   | { kind: 'fail'; status: number }
   | { kind: 'delay'; ms: number }
+  | { kind: 'slow'; ms: number }
   | { kind: 'duplicate' }
   | { kind: 'hold' }
   | { kind: 'drop'; afterUpstream?: (r: ProxiedRequest) => Promise<void> };
@@ -157,6 +158,11 @@ export async function startFaultProxy(
       case 'delay':
         await new Promise((w) => setTimeout(w, action.ms));
         return answer(r, res, await send(r));
+      case 'slow': {
+        const up = await send(r);
+        await new Promise((w) => setTimeout(w, action.ms));
+        return answer(r, res, up);
+      }
       case 'duplicate':
         await send(r);
         return answer(r, res, await send(r));
