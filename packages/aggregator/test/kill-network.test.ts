@@ -34,6 +34,7 @@ const DRIVERS = {
   leaseMs: 1000,
   maxJobSize: 25,
   minJobSize: 1,
+  // Outlasts the Helper's outage (see the Limitation on KILL_DRIVERS in kill-scenario.ts).
   maxAttempts: 1000,
   maxBackoffMs: 200,
   // Longer than the 'slow' answer, shorter than the 'delay' one (the Leader gives up first).

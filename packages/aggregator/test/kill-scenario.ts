@@ -24,7 +24,9 @@ export const KILL_DRIVERS: Partial<DriverConfig> = {
   leaseMs: 2000,
   maxJobSize: 50,
   minJobSize: 1,
-  // Retries while the Helper is unreachable must not exhaust a job (it would be abandoned).
+  // Limitation: a job out of attempts is abandoned and its reports are dropped; if the Helper
+  // had committed it (its answer lost), the batch then fails collection with batchMismatch. So
+  // the attempt budget here outlasts every outage the tests cause.
   maxAttempts: 1000,
   maxBackoffMs: 200,
   peerTimeoutMs: 10_000,
