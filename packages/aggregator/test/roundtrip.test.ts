@@ -142,6 +142,16 @@ describe('round trip over HTTP (time-interval, SQLite)', () => {
         expect(noise).toBe('leader=off-for-testing, helper=off-for-testing');
         expect(reportCount).toBe(BigInt(c.measurements.length));
         expect(result).toEqual(c.expected);
+        // The batch size metric saw one batch of every report, at each aggregator.
+        const n = c.measurements.length;
+        for (const [agg, role] of [
+          [d.leader, 'leader'],
+          [d.helper, 'helper'],
+        ] as const) {
+          const text = await agg.metrics.metrics();
+          expect(text).toContain(`pm_batch_reports_sum{role="${role}"} ${n}\n`);
+          expect(text).toContain(`pm_batch_reports_count{role="${role}"} 1\n`);
+        }
       } finally {
         await d.close();
       }

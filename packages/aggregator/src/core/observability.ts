@@ -45,6 +45,8 @@ export interface Metrics {
   reportsUploaded: Counter<'result'>;
   reportAggregations: Counter<'role' | 'result'>;
   jobs: Counter<'kind' | 'outcome'>;
+  /** Reports in each batch whose aggregate share left this aggregator, by role. */
+  batchReports: Histogram<'role'>;
   /** Work waiting in the store, read at each scrape through `queueDepthSource`. */
   queueDepth: Gauge<'queue'>;
   /** Jobs leased from a holder whose lease ran out, by job kind. */
@@ -111,6 +113,13 @@ export function createMetrics(): Metrics {
       name: 'pm_jobs_total',
       help: 'Job driver outcomes by job kind',
       labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    batchReports: new Histogram({
+      name: 'pm_batch_reports',
+      help: 'Reports in each collected batch (per aggregate share released), by role',
+      labelNames: ['role'],
+      buckets: [10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000],
       registers: [registry],
     }),
     queueDepth: new Gauge({

@@ -235,6 +235,7 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
   });
   if (!done) return;
   ctx.metrics.jobs.inc({ kind: 'collection', outcome: 'finished' });
+  ctx.metrics.batchReports.observe({ role: 'leader' }, merged.count);
   ctx.log.info(
     {
       task: task.idText,

@@ -145,6 +145,7 @@ export async function handleAggregateShareCreate(
     },
     'aggregate share released',
   );
+  ctx.metrics.batchReports.observe({ role: 'helper' }, job.reportCount);
   return shareResponse(ctx, task, job);
 }
 
