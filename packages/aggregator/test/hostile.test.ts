@@ -579,6 +579,72 @@ describe('helper aggregate shares', () => {
   });
 });
 
+describe('item resources, methods and paths', () => {
+  it('answer wrong methods, malformed or unknown IDs and bad tokens without changing state', async () => {
+    const id16 = Buffer.from(new Uint8Array(16).fill(9)).toString('base64url');
+    const t = d.task.id;
+    const send = (url: URL, method: string, token?: string) =>
+      fetch(url, {
+        method,
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+    const before = state();
+    const cases: [URL, string, string | undefined, number, string?][] = [
+      // Collection jobs at the Leader: collector token only, 16-byte IDs, GET and DELETE.
+      [leaderUrl(`${ResourcePath.collectionJobs(t)}/${id16}`), 'DELETE', COLLECTOR_TOKEN, 404],
+      [leaderUrl(`${ResourcePath.collectionJobs(t)}/${id16}`), 'DELETE', undefined, 401],
+      [leaderUrl(`${ResourcePath.collectionJobs(t)}/${id16}`), 'DELETE', PEER_TOKEN, 403],
+      [leaderUrl(`${ResourcePath.collectionJobs(t)}/short`), 'GET', COLLECTOR_TOKEN, 404],
+      [leaderUrl(`${ResourcePath.collectionJobs(t)}/${id16}`), 'PUT', COLLECTOR_TOKEN, 405],
+      [leaderUrl(ResourcePath.collectionJobs(t)), 'GET', COLLECTOR_TOKEN, 405],
+      // Aggregate shares at the Helper: peer token only.
+      [helperUrl(`${ResourcePath.aggregateShares(t)}/${id16}`), 'GET', PEER_TOKEN, 404],
+      [helperUrl(`${ResourcePath.aggregateShares(t)}/${id16}`), 'DELETE', PEER_TOKEN, 404],
+      [helperUrl(`${ResourcePath.aggregateShares(t)}/${id16}`), 'GET', COLLECTOR_TOKEN, 403],
+      [helperUrl(`${ResourcePath.aggregateShares(t)}/${id16}`), 'DELETE', undefined, 401],
+      [helperUrl(`${ResourcePath.aggregateShares(t)}/%ff%fe`), 'GET', PEER_TOKEN, 404],
+      // Aggregation jobs: a malformed ID is unrecognizedAggregationJob; no PUT.
+      [
+        helperUrl(`${ResourcePath.aggregationJobs(t)}/not-an-id`),
+        'GET',
+        PEER_TOKEN,
+        404,
+        dap('unrecognizedAggregationJob'),
+      ],
+      [helperUrl(`${ResourcePath.aggregationJobs(t)}/${id16}`), 'PUT', PEER_TOKEN, 405],
+      [helperUrl(`${ResourcePath.aggregationJobs(t)}/${id16}`), 'DELETE', undefined, 401],
+      // A role's resources are not served by the other role.
+      [
+        leaderUrl(`${ResourcePath.aggregationJobs(t)}/${id16}`),
+        'GET',
+        PEER_TOKEN,
+        404,
+        dap('unrecognizedTask'),
+      ],
+      [
+        helperUrl(`${ResourcePath.collectionJobs(t)}/${id16}`),
+        'GET',
+        COLLECTOR_TOKEN,
+        404,
+        dap('unrecognizedTask'),
+      ],
+      // Other paths and methods.
+      [leaderUrl('/hpke_config'), 'POST', undefined, 405],
+      [leaderUrl('/tasks'), 'GET', undefined, 404],
+      [leaderUrl(`/tasks/${Buffer.from(t).toString('base64url')}/nothing`), 'GET', undefined, 404],
+      [leaderUrl('/admin/tasks'), 'GET', undefined, 404], // the admin API is off here
+      [leaderUrl('/../../etc/passwd'), 'GET', undefined, 404],
+    ];
+    for (const [url, method, token, status, type] of cases) {
+      const res = await send(url, method, token);
+      expect([url.pathname, method, res.status]).toEqual([url.pathname, method, status]);
+      const p = await problem(res);
+      if (type !== undefined) expect(p.type).toBe(type);
+    }
+    expect(state()).toBe(before);
+  });
+});
+
 describe('collection', () => {
   it('rejects bad tokens, wrong modes, invalid intervals and random bodies', async () => {
     const before = state();
