@@ -15,6 +15,7 @@ import {
   encodeCollectionJobReq,
   encodeUploadRequest,
   decodeAggregationJobResp,
+  encodeAggregationJobResp,
   decodeUploadErrors,
   MediaType,
   pingPongLeaderInit,
@@ -23,6 +24,7 @@ import {
   sealReport,
   decodeHpkeConfigList,
   type VerifyInit,
+  type VerifyResp,
 } from '@private-measurement/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -576,6 +578,83 @@ describe('helper aggregate shares', () => {
         .type,
     ).toBe(dap('invalidBatchSize'));
     expect(state()).toBe(before);
+  });
+});
+
+describe('a malicious Helper', () => {
+  /** A Leader whose peer fetch rewrites the Helper's AggregationJobResp with `tamper`. */
+  async function deployWith(tamper: (resps: VerifyResp[]) => VerifyResp[], name: string) {
+    const rewriting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!(String(input).endsWith('/aggregation_jobs') && init?.method === 'POST')) return res;
+      const resps = decodeAggregationJobResp(new Uint8Array(await res.arrayBuffer()));
+      return new Response(encodeAggregationJobResp(tamper(resps)) as unknown as BodyInit, {
+        status: res.status,
+        headers: res.headers,
+      });
+    };
+    return deploy({
+      vdaf: { type: 'Prio3Sum', maxMeasurement: 15 },
+      leaderStore: `sqlite:${join(dir, `mal-l-${name}.db`)}`,
+      helperStore: `sqlite:${join(dir, `mal-h-${name}.db`)}`,
+      leaderOptions: { fetch: rewriting },
+    });
+  }
+  const counted = async (x: Deployment) =>
+    (await x.leader.datastore.transaction('t', (tx) => tx.summarizeBuckets(x.task.id))).reduce(
+      (a, b) => a + b.count,
+      0,
+    );
+
+  const abandoning: [string, (r: VerifyResp[]) => VerifyResp[]][] = [
+    ['lists another report', (r) => [{ ...r[0], reportId: new Uint8Array(16) }, ...r.slice(1)]],
+    ['answers fewer reports', (r) => r.slice(0, -1)],
+    ['reorders the reports', (r) => [...r].reverse()],
+    [
+      'finishes without a message',
+      (r) => [{ reportId: r[0].reportId, type: 'finish' }, ...r.slice(1)],
+    ],
+  ];
+  for (const [name, tamper] of abandoning) {
+    it(`that ${name} makes the Leader abandon the job and count none of it`, async () => {
+      const x = await deployWith(tamper, name.replace(/ /g, '-'));
+      try {
+        expect((await upload(x, await makeReports(x, [1, 2, 3, 4]))).status).toBe(200);
+        await x.leader.runDriversOnce();
+        expect(await counted(x)).toBe(0);
+        // The job is given up, not retried.
+        const leases = await x.leader.datastore.transaction('t', (tx) =>
+          tx.acquireAggregationJobs(Date.now() + 1e9, 1000, 10),
+        );
+        expect(leases).toEqual([]);
+      } finally {
+        await x.close();
+      }
+    });
+  }
+
+  it('that sends a garbage verifier message is caught at collection as batchMismatch', async () => {
+    const x = await deployWith(
+      (r) =>
+        r.map((v, i) =>
+          i === 1 && v.type === 'continue' ? { ...v, payload: new Uint8Array([7, 7, 7]) } : v,
+        ),
+      'garbage-payload',
+    );
+    try {
+      const reports = await makeReports(x, [1, 2, 3, 4, 5]);
+      expect((await upload(x, reports)).status).toBe(200);
+      await x.leader.runDriversOnce();
+      // The Leader rejects report 1 (its verifier message does not decode), the Helper
+      // committed it: the counts differ, so the Helper refuses the aggregate share and the
+      // Collector gets an error rather than a result counting report 1 on one side only.
+      expect(await counted(x)).toBe(4);
+      const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+      const res = await awaitCollection(x, (await postCollection(x, req)).headers.get('location')!);
+      expect((await problem(res)).type).toBe(dap('batchMismatch'));
+    } finally {
+      await x.close();
+    }
   });
 });
 
