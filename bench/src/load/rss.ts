@@ -59,6 +59,14 @@ export class RssSampler {
     this.timer.unref();
   }
 
+  /**
+   * Takes a sample of every process now (at a phase boundary, so that even a short phase has
+   * samples at its ends); nothing when a sample is already being taken.
+   */
+  async sampleNow(): Promise<void> {
+    await this.sample();
+  }
+
   private async sample(): Promise<void> {
     if (this.busy) return;
     this.busy = true;

@@ -291,12 +291,16 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
   /** Where each phase lies on the sampler's clock, for the memory of each phase. */
   const phaseWindows: Array<[string, [number, number]]> = [];
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
+    // A sample at each end of the phase, outside its timing, so that a short phase has some.
     const from = sampler?.now() ?? 0;
+    await sampler?.sampleNow();
+    const t0 = performance.now();
     const value = await work();
-    if (sampler !== undefined && name !== 'collect')
-      phaseWindows.push([name, [from, sampler.now()]]);
     const seconds = (performance.now() - t0) / 1000;
+    await sampler?.sampleNow();
+    if (sampler !== undefined && name !== 'collect') {
+      phaseWindows.push([name, [from, sampler.now()]]);
+    }
     figure.phases.push({
       phase: name,
       seconds: Math.round(seconds * 1000) / 1000,
