@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunResult } from './figures.js';
+import { formatParams, type RunResult } from './figures.js';
 import { describeMachine } from './machine.js';
 import {
   BenchError,
@@ -15,6 +15,7 @@ import {
   type BenchOptions,
 } from './options.js';
 import { runLoadSuites } from './load-run.js';
+import { loadChartSlug, renderRssChart } from './load-svg.js';
 import { runMemoryCases, type QueuedMemoryCase } from './memory-run.js';
 import { loadSuite, readRegistry, selectSuites } from './registry.js';
 import { renderMarkdown, type ChartLink } from './report.js';
@@ -121,6 +122,13 @@ function writeResults(result: RunResult, opts: BenchOptions, started: Date): str
     const file = `${base}-${chart.slug}.svg`;
     write(file, renderChart(chart));
     links.push({ title: chart.title, file });
+  }
+  for (const run of result.loadRuns ?? []) {
+    const svg = renderRssChart(run);
+    if (svg === undefined) continue;
+    const file = `${base}-${loadChartSlug(run)}.svg`;
+    write(file, svg);
+    links.push({ title: `${run.name} ${formatParams(run.params)}: RSS per process`, file });
   }
   const md = renderMarkdown(result, links);
   write(`${base}.md`, md);

@@ -13,6 +13,7 @@ import {
 } from '../src/aggregator/upload.js';
 import { summarizeRss, type LoadFigure } from '../src/load-figure.js';
 import { runLoadSuites, throttledProgress } from '../src/load-run.js';
+import { linearTicks, loadChartSlug, renderRssChart } from '../src/load-svg.js';
 import { loadMemoryCells, loadPhaseCells } from '../src/load-table.js';
 import { BenchError, parseOptions } from '../src/options.js';
 import { selectSuites } from '../src/registry.js';
@@ -358,5 +359,41 @@ describe('runLoadSuites', () => {
       'bench load sqlite: uploading: 500 of 1000',
       'bench load sqlite: aggregating: 0 of 1000',
     ]);
+  });
+});
+
+describe('RSS chart', () => {
+  it('has linear ticks from 0 past the maximum, 1, 2 or 5 apart', () => {
+    expect(linearTicks(9)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(linearTicks(250)).toEqual([0, 50, 100, 150, 200, 250]);
+    expect(linearTicks(0.3)).toEqual([0, 0.1, 0.2, 0.3]);
+    expect(linearTicks(0)).toEqual([0, 1]);
+    expect(linearTicks(Number.NaN)).toEqual([0, 1]);
+  });
+
+  it('draws one line per process with two samples or more, and nothing without', () => {
+    const withSeries: LoadFigure = {
+      ...figure,
+      processes: [
+        {
+          ...figure.processes[0],
+          role: 'leader <1>',
+          series: [
+            [0, 200e6],
+            [10, 210e6],
+            [20, 205e6],
+          ],
+        },
+        { ...figure.processes[0], role: 'helper', series: [[0, 100e6]] },
+      ],
+    };
+    const svg = renderRssChart(withSeries)!;
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<polyline /g)).toHaveLength(1);
+    expect(svg).toContain('leader &lt;1&gt;');
+    expect(svg).not.toContain('>helper<');
+    expect(svg).toContain('250 MB');
+    expect(renderRssChart(figure)).toBeUndefined();
+    expect(loadChartSlug(figure)).toBe('load-postgres-2-leaders');
   });
 });
