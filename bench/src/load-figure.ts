@@ -20,6 +20,8 @@ export interface PhaseMemory {
   /** RSS at 10% and 90% of the phase's duration, bytes: equal when memory is flat. */
   rssAt10: number;
   rssAt90: number;
+  /** CPU seconds (user and system) the process used in the phase; absent where unknown. */
+  cpuSeconds?: number;
 }
 
 /** The resident memory of one process over a load run. */
@@ -61,6 +63,12 @@ export interface LoadFigure {
   elapsed: number;
 }
 
+/**
+ * A phase on the sampler's clock: its name, [start, end] in seconds, and the CPU seconds each
+ * process (by role) used in it, where known.
+ */
+export type PhaseWindow = [string, [number, number], Map<string, number>?];
+
 /** One RSS sample: seconds since the sampler started, and bytes. */
 export type RssSample = [number, number];
 
@@ -89,7 +97,7 @@ function levelAt(inside: readonly RssSample[], [t0, t1]: [number, number], f: nu
  * @param samples - its samples, in time order.
  * @param window - [start, end] of the run in the samples' seconds.
  * @param highWater - the kernel's high-water mark (VmHWM) at the end, 0 when unknown.
- * @param phases - phase names with their [start, end], in the samples' seconds.
+ * @param phases - the phases, with their [start, end] in the samples' seconds and their CPU use.
  * @returns the summary; zeros where no sample falls in a window.
  */
 export function summarizeRss(
@@ -97,7 +105,7 @@ export function summarizeRss(
   samples: readonly RssSample[],
   window: [number, number],
   highWater = 0,
-  phases: ReadonlyArray<[string, [number, number]]> = [],
+  phases: ReadonlyArray<PhaseWindow> = [],
 ): ProcessMemory {
   const inside = within(samples, window);
   const points = Math.min(40, inside.length);
@@ -114,14 +122,17 @@ export function summarizeRss(
     rssAt10: levelAt(inside, window, 0.1),
     rssAt50: levelAt(inside, window, 0.5),
     rssAt90: levelAt(inside, window, 0.9),
-    phases: phases.map(([phase, w]) => {
+    phases: phases.map(([phase, w, cpu]) => {
       const during = within(samples, w);
-      return {
+      const m: PhaseMemory = {
         phase,
-        rssPeak: during.reduce((m, [, rss]) => Math.max(m, rss), 0),
+        rssPeak: during.reduce((top, [, rss]) => Math.max(top, rss), 0),
         rssAt10: levelAt(during, w, 0.1),
         rssAt90: levelAt(during, w, 0.9),
       };
+      const used = cpu?.get(role);
+      if (used !== undefined) m.cpuSeconds = Math.round(used * 100) / 100;
+      return m;
     }),
     series,
   };

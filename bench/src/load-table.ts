@@ -26,6 +26,7 @@ export const LOAD_MEMORY_HEADERS = [
   'run at 10% / 50% / 90%',
   'upload at 10% → 90%',
   'aggregate at 10% → 90%',
+  'aggregate CPU',
   'samples',
 ] as const;
 
@@ -57,9 +58,17 @@ export function loadPhaseCells(figures: readonly LoadFigure[]): string[][] {
   ]);
 }
 
+/** CPU seconds of a process in the aggregate phase, and the share of one core that is. */
+function cpuCell(f: LoadFigure, cpu: number | undefined): string {
+  const seconds = f.phases.find((x) => x.phase === 'aggregate')?.seconds;
+  if (cpu === undefined || seconds === undefined || !(seconds > 0)) return '';
+  return `${cpu.toFixed(1)} s (${Math.round((cpu / seconds) * 100)}%)`;
+}
+
 /**
  * The memory rows: one per process of each run, with its peak, its level at 10%, 50% and 90%
- * of the run, and within the upload and the aggregation phases at 10% and 90% of each.
+ * of the run, within the upload and the aggregation phases at 10% and 90% of each, and the CPU
+ * it used during aggregation (seconds, and percent of one core over the phase).
  *
  * @param figures - the load runs.
  * @returns rows of cells in `LOAD_MEMORY_HEADERS` order.
@@ -80,6 +89,7 @@ export function loadMemoryCells(figures: readonly LoadFigure[]): string[][] {
         [p.rssAt10, p.rssAt50, p.rssAt90].map((b) => formatBytes(b)).join(' / '),
         during('upload'),
         during('aggregate'),
+        cpuCell(f, p.phases.find((x) => x.phase === 'aggregate')?.cpuSeconds),
         String(p.samples),
       ]);
     }

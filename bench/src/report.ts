@@ -170,7 +170,8 @@ export function renderMarkdown(result: RunResult, charts: readonly ChartLink[] =
       'Resident memory of every process, sampled every 0.5 s from the start of the upload to ' +
         'the end of the collection: the peak (the kernel high-water mark for the aggregator ' +
         'processes), the level at 10%, 50% and 90% of that time, and at 10% and 90% of the ' +
-        'upload and of the aggregation phase. Flat memory: equal levels within a phase.',
+        'upload and of the aggregation phase (flat memory: equal levels within a phase), and ' +
+        'the CPU each process used while aggregating, with the share of one core.',
       '',
     );
     const right = new Set(LOAD_MEMORY_HEADERS.map((_, i) => i).filter((i) => i >= 3));

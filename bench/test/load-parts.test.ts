@@ -12,6 +12,7 @@ import {
   uploadReports,
 } from '../src/aggregator/upload.js';
 import { summarizeRss, type LoadFigure } from '../src/load-figure.js';
+import { procCpuSeconds } from '../src/load/rss.js';
 import { runLoadSuites, throttledProgress } from '../src/load-run.js';
 import { linearTicks, loadChartSlug, renderRssChart } from '../src/load-svg.js';
 import { loadMemoryCells, loadPhaseCells } from '../src/load-table.js';
@@ -147,13 +148,13 @@ describe('summarizeRss', () => {
 
   it('gives the levels within each phase', () => {
     const m = summarizeRss('leader 1', samples, [0, 100], 0, [
-      ['upload', [0, 20]],
-      ['aggregate', [20, 100]],
+      ['upload', [0, 20], new Map([['helper', 3]])],
+      ['aggregate', [20, 100], new Map([['leader 1', 41.234]])],
       ['nothing', [200, 300]],
     ]);
     expect(m.phases).toEqual([
       { phase: 'upload', rssPeak: 120e6, rssAt10: 102e6, rssAt90: 118e6 },
-      { phase: 'aggregate', rssPeak: 200e6, rssAt10: 128e6, rssAt90: 192e6 },
+      { phase: 'aggregate', rssPeak: 200e6, rssAt10: 128e6, rssAt90: 192e6, cpuSeconds: 41.23 },
       { phase: 'nothing', rssPeak: 0, rssAt10: 0, rssAt90: 0 },
     ]);
   });
@@ -268,7 +269,7 @@ const figure: LoadFigure = {
       rssAt90: 255e6,
       phases: [
         { phase: 'upload', rssPeak: 280e6, rssAt10: 240e6, rssAt90: 241e6 },
-        { phase: 'aggregate', rssPeak: 310e6, rssAt10: 260e6, rssAt90: 258e6 },
+        { phase: 'aggregate', rssPeak: 310e6, rssAt10: 260e6, rssAt90: 258e6, cpuSeconds: 200 },
       ],
       series: [],
     },
@@ -301,6 +302,7 @@ describe('load tables and report', () => {
       '250 MB / 262 MB / 255 MB',
       '240 MB → 241 MB',
       '260 MB → 258 MB',
+      '200.0 s (80%)',
       '900',
     ]);
   });
@@ -359,6 +361,16 @@ describe('runLoadSuites', () => {
       'bench load sqlite: uploading: 500 of 1000',
       'bench load sqlite: aggregating: 0 of 1000',
     ]);
+  });
+});
+
+describe('procCpuSeconds', () => {
+  it('reads the CPU time of a live process and nothing for a missing one', () => {
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x += i;
+    expect(x).toBeGreaterThan(0);
+    expect(procCpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(procCpuSeconds(2 ** 30)).toBeUndefined();
   });
 });
 

@@ -149,6 +149,8 @@ describe('load pipeline', () => {
       expect(p.rssAt10).toBeGreaterThan(10e6);
       expect(p.phases.map((x) => x.phase)).toEqual(['upload', 'aggregate']);
     }
+    // The Leader and the Helper did the aggregation's work.
+    for (const p of f.processes.slice(1)) expect(p.phases[1].cpuSeconds).toBeGreaterThan(0);
     expect(f.backPressure.retries).toBe(0);
   }, 120_000);
 

@@ -29,6 +29,29 @@ export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number |
   return m === null ? undefined : Number(m[1]) * 1024;
 }
 
+/** Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time a process has used so far, user plus system, from /proc/PID/stat.
+ *
+ * @param pid - the process.
+ * @returns seconds, or undefined where /proc is missing or the process is gone.
+ */
+export function procCpuSeconds(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces: the fields that follow start after its ")".
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined;
+}
+
 /** Samples every process every `periodMs` until stopped. */
 export class RssSampler {
   private readonly samples = new Map<string, RssSample[]>();
@@ -45,6 +68,15 @@ export class RssSampler {
     private readonly periodMs = 500,
   ) {
     for (const p of processes) this.samples.set(p.role, []);
+  }
+
+  /**
+   * CPU seconds each process has used so far (undefined where it cannot be read).
+   *
+   * @returns by role.
+   */
+  cpu(): Map<string, number | undefined> {
+    return new Map(this.processes.map((p) => [p.role, procCpuSeconds(p.pid)]));
   }
 
   /** Seconds since the sampler was made, the time base of the samples. */

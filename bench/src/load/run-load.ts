@@ -22,7 +22,7 @@ import {
 } from '../aggregator/deployment.js';
 import { postgresProblem, StorePool, type StoreKind } from '../aggregator/stores.js';
 import { uploadReports } from '../aggregator/upload.js';
-import { summarizeRss, type LoadFigure, type LoadPhase } from '../load-figure.js';
+import { summarizeRss, type LoadFigure, type LoadPhase, type PhaseWindow } from '../load-figure.js';
 import { AggregatorChild } from './child.js';
 import type { ChildRequest, ChildStatus } from './messages.js';
 import { generateReports, ReportReader, type GeneratedReports } from './report-file.js';
@@ -289,17 +289,24 @@ export async function runLoad(s: LoadSettings): Promise<LoadFigure> {
   let sampler: RssSampler | undefined;
   let window: [number, number] | undefined;
   /** Where each phase lies on the sampler's clock, for the memory of each phase. */
-  const phaseWindows: Array<[string, [number, number]]> = [];
+  const phaseWindows: PhaseWindow[] = [];
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     // A sample at each end of the phase, outside its timing, so that a short phase has some.
     const from = sampler?.now() ?? 0;
     await sampler?.sampleNow();
+    const cpuBefore = sampler?.cpu();
     const t0 = performance.now();
     const value = await work();
     const seconds = (performance.now() - t0) / 1000;
+    const cpuAfter = sampler?.cpu();
     await sampler?.sampleNow();
     if (sampler !== undefined && name !== 'collect') {
-      phaseWindows.push([name, [from, sampler.now()]]);
+      const used = new Map<string, number>();
+      for (const [role, after] of cpuAfter ?? []) {
+        const before = cpuBefore?.get(role);
+        if (after !== undefined && before !== undefined) used.set(role, after - before);
+      }
+      phaseWindows.push([name, [from, sampler.now()], used]);
     }
     figure.phases.push({
       phase: name,
