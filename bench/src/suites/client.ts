@@ -1,7 +1,12 @@
 // Benchmark suite "client": AttributionClient.measureConversion end to end (validation,
 // matching, budget deduction, Prio3L1BoundSum sharding, HPKE sealing of both shares, commit to
 // a memory store), on the WASM and pure-TS backends, plus saveImpression and the
-// attribution-only path with the cleartext encoder. Target: histogramSize 32 in <= 2 ms.
+// attribution-only path with the cleartext encoder, and the browser bundle's gzipped size.
+// Targets: histogramSize 32 in <= 2 ms; the bundle, WASM included, <= 150 KB gzipped.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { encodeHpkeConfig, generateHpkeKeypair } from '@private-measurement/protocol';
 import {
   AttributionClient,
@@ -69,6 +74,66 @@ function measureOptions(size: number) {
   };
 }
 
+/** The client's shared esbuild options of the browser bundle, found from this module up. */
+const BUNDLE_OPTIONS = join('packages', 'client', 'scripts', 'browser-bundle-options.mjs');
+
+/** The repository root: the first directory above this module that holds the client package. */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, BUNDLE_OPTIONS))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`client suite: ${BUNDLE_OPTIONS} not found above the bench`);
+    dir = up;
+  }
+  return dir;
+}
+
+let bundleBytes: Promise<Uint8Array> | undefined;
+
+/**
+ * The browser bundle exactly as packages/client/scripts/bundle.mjs builds it (same esbuild
+ * options: ES module, protocol and kernels inlined from source, WASM as base64, minified), built
+ * in memory from the current sources so a stale dist/ cannot give the figure. Once per process.
+ */
+function browserBundle(): Promise<Uint8Array> {
+  bundleBytes ??= (async () => {
+    const root = repositoryRoot();
+    const { browserBundleOptions } = (await import(
+      pathToFileURL(join(root, BUNDLE_OPTIONS)).href
+    )) as { browserBundleOptions: (outfile: string) => Record<string, unknown> };
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      ...browserBundleOptions('dist/browser/attribution.js'),
+      write: false,
+      sourcemap: false,
+      metafile: false,
+    });
+    const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
+    if (js === undefined) throw new Error('client suite: esbuild wrote no browser bundle');
+    return js.contents;
+  })();
+  return bundleBytes;
+}
+
+/**
+ * The gzipped size of the browser bundle (level 9, as packages/client/scripts/bundle.mjs
+ * reports it) as the `bytes` of a case that times the compression itself.
+ */
+async function bundleCase(): Promise<BenchCase> {
+  const bundle = await browserBundle();
+  const gzipped = gzipSync(bundle, { level: 9 }).length;
+  return {
+    name: 'browser bundle gzip -9 (WASM included)',
+    group: GROUP,
+    backend: 'ts',
+    params: { rawBytes: bundle.length, gzipBytes: gzipped },
+    unitsPerOp: bundle.length,
+    unit: 'byte',
+    bytes: gzipped,
+    fn: () => gzipSync(bundle, { level: 9 }),
+  };
+}
+
 function available(kind: BackendKind): boolean {
   try {
     getBackend(kind);
@@ -108,7 +173,7 @@ async function measureCase(
 const suite: Suite = {
   name: 'client',
   description:
-    'AttributionClient: measureConversion end to end (dap-18-histogram) and saveImpression',
+    'AttributionClient: measureConversion end to end (dap-18-histogram), saveImpression, and the browser bundle size gzipped',
   async cases(options: SuiteOptions): Promise<BenchCase[]> {
     const sizes = options.sizes ?? (options.quick ? QUICK_SIZES : DEFAULT_SIZES);
     const out: BenchCase[] = [];
@@ -148,6 +213,7 @@ const suite: Suite = {
         await client.flush();
       },
     });
+    out.push(await bundleCase());
     return out;
   },
 };
