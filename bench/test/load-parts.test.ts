@@ -12,6 +12,12 @@ import {
   uploadReports,
 } from '../src/aggregator/upload.js';
 import { summarizeRss, type LoadFigure } from '../src/load-figure.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeReport, generateHpkeKeypair } from '@private-measurement/protocol';
+import { HISTOGRAM_16, makeBenchTask } from '../src/aggregator/deployment.js';
+import { generateReports, ReportReader } from '../src/load/report-file.js';
 import { procCpuSeconds } from '../src/load/rss.js';
 import { runLoadSuites, throttledProgress } from '../src/load-run.js';
 import { linearTicks, loadChartSlug, renderRssChart } from '../src/load-svg.js';
@@ -361,6 +367,63 @@ describe('runLoadSuites', () => {
       'bench load sqlite: uploading: 500 of 1000',
       'bench load sqlite: aggregating: 0 of 1000',
     ]);
+  });
+});
+
+describe('report file', () => {
+  it('holds fixed-size sealed reports in order, read back by range, and refuses reads past its end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-file-'));
+    try {
+      const task = makeBenchTask(
+        HISTOGRAM_16,
+        'http://127.0.0.1:1/',
+        'http://127.0.0.1:2/',
+        await generateHpkeKeypair(9),
+      );
+      const [l, h] = [await generateHpkeKeypair(1), await generateHpkeKeypair(2)];
+      const g = await generateReports({
+        path: join(dir, 'r.bin'),
+        task,
+        leaderConfig: l.config,
+        helperConfig: h.config,
+        time: 123n,
+        count: 5,
+        batch: 2,
+        workers: 0,
+      });
+      expect(statSync(g.path).size).toBe(5 * g.recordBytes);
+      expect(g.expected.reduce((a, b) => a + b, 0n)).toBe(5n);
+      const reader = await ReportReader.open(g);
+      try {
+        const body = await reader.read(3, 2);
+        const ids = new Set<string>();
+        for (let at = 0; at < body.length; at += g.recordBytes) {
+          const r = decodeReport(body.subarray(at, at + g.recordBytes));
+          expect(r.reportMetadata.time).toBe(123n);
+          ids.add(Buffer.from(r.reportMetadata.reportId).toString('hex'));
+        }
+        expect(ids.size).toBe(2);
+        await expect(reader.read(4, 2)).rejects.toThrow(
+          /reports: expected \d+ bytes at \d+, read \d+/,
+        );
+      } finally {
+        await reader.close();
+      }
+      await expect(
+        generateReports({
+          path: join(dir, 'w.bin'),
+          task,
+          leaderConfig: l.config,
+          helperConfig: h.config,
+          time: 1n,
+          count: 2,
+          batch: 1,
+          workers: 2,
+        }),
+      ).rejects.toThrow('workerScript: expected a path with workers');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
