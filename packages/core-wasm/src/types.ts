@@ -100,6 +100,14 @@ export interface Field {
   nttCoset?(coeffs: FieldVec, n: number): FieldVec;
   /** Coefficients of the polynomial whose values at the powers of nthRoot(n) are `evals`. */
   invNtt(evals: FieldVec): FieldVec;
+  /**
+   * For each row of the `rows` x n row-major matrix `vals` (row r: the values at the powers of
+   * w = nthRoot(n) of a polynomial of degree < n), its values at s * w^0, ..., s * w^(n-1),
+   * s = nthRoot(2n): `nttCoset(invNtt(row), n)` for every row in one call, the odd half of
+   * draft-20 §6.1.3.2 double_evaluations. n must be a power of two; `out` may alias `vals`.
+   * Optional only so that older implementations still type-check.
+   */
+  cosetEvalsRows?(vals: FieldVec, rows: number, out?: FieldVec): FieldVec;
   /** Value at x of the polynomial with coefficients `coeffs` (Horner). */
   polyEval(coeffs: FieldVec, x: bigint): bigint;
   /** Product of two polynomials in coefficient form (NTT-based above a small size). */

@@ -244,6 +244,59 @@ export function fieldProperties(F: Field): void {
       );
     });
 
+    it('cosetEvalsRows: each row re-evaluated on the coset s * <w>, from the definition', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 5 }),
+          fc.integer({ min: 1, max: 4 }),
+          elems(F, 128),
+          (k, rows, cs) => {
+            const n = 2 ** k;
+            const vals = Array.from(
+              { length: rows * n },
+              (_, i) => cs[i % Math.max(1, cs.length)] ?? 0n,
+            );
+            const w = F.nthRoot(n);
+            const s = F.nthRoot(2 * n);
+            const nInv = refPow(BigInt(n), p - 2n, p);
+            const wInv = refPow(w, p - 2n, p);
+            const expected: bigint[] = [];
+            for (let r = 0; r < rows; r++) {
+              // Coefficients by the inverse DFT, then Horner at s * w^j.
+              const row = vals.slice(r * n, (r + 1) * n);
+              const coeffs = naiveDft(row, n, wInv, p).map((x) => (x * nInv) % p);
+              for (let j = 0; j < n; j++)
+                expected.push(horner(coeffs, (s * refPow(w, BigInt(j), p)) % p, p));
+            }
+            const input = V(vals);
+            expect(B(F.cosetEvalsRows!(input, rows))).toEqual(expected);
+            expect(B(input)).toEqual(vals);
+            // In place: out aliases vals.
+            expect(B(F.cosetEvalsRows!(input, rows, input))).toEqual(expected);
+            expect(B(input)).toEqual(expected);
+          },
+        ),
+        RUNS,
+      );
+    });
+
+    it('cosetEvalsRows rejects bad shapes with ParamError and changes nothing', () => {
+      const v = V([1n, 2n, 3n, 4n, 5n, 6n]);
+      const out = V([9n, 9n, 9n, 9n, 9n, 9n]);
+      for (const rows of [0, -1, 4, 5, 1.5, NaN, 2 ** 40]) {
+        expect(codeOf(() => F.cosetEvalsRows!(v, rows, out))).toBe('PARAM');
+      }
+      // 6 elements in 1 or 3 rows: 6 and 2 elements per row; 6 is no power of two.
+      expect(codeOf(() => F.cosetEvalsRows!(v, 1, out))).toBe('PARAM');
+      expect(codeOf(() => F.cosetEvalsRows!(v, 3, V([1n])))).toBe('PARAM');
+      expect(codeOf(() => F.cosetEvalsRows!(F.zeros(0), 1))).toBe('PARAM');
+      expect(codeOf(() => F.cosetEvalsRows!([1n, 2n] as unknown as FieldVec, 1))).toBe('PARAM');
+      expect(codeOf(() => F.cosetEvalsRows!(v, '3' as unknown as number))).toBe('PARAM');
+      expect(B(v)).toEqual([1n, 2n, 3n, 4n, 5n, 6n]);
+      expect(B(out)).toEqual([9n, 9n, 9n, 9n, 9n, 9n]);
+      expect(codeOf(() => F.cosetEvalsRows!(v, 3, out))).toBe('none');
+    });
+
     it('polyMul matches schoolbook, below and above the NTT threshold', () => {
       fc.assert(
         fc.property(elems(F, 80), elems(F, 80), (xs, ys) => {

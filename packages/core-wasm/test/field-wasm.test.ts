@@ -102,6 +102,46 @@ for (const [W, T] of pairs) {
       );
     });
 
+    it('cosetEvalsRows, every row length up to 2^8, with edge values', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 8 }),
+          fc.integer({ min: 1, max: 3 }),
+          elems(W, 200),
+          (k, rows, cs) => {
+            const n = 2 ** k;
+            const vals = Array.from(
+              { length: rows * n },
+              (_, i) => cs[i % Math.max(1, cs.length)] ?? 0n,
+            );
+            same((F) => F.cosetEvalsRows!(F.fromBigInts(vals), rows));
+            same((F) => F.cosetEvalsRows!(F.fromBigInts(vals), rows + 1));
+          },
+        ),
+        { numRuns: 60 },
+      );
+      const p = W.modulus;
+      for (const edge of [p - 1n, (1n << 64n) - 1n, 1n << 63n, 0n]) {
+        const vals = Array.from({ length: 128 }, (_, i) =>
+          i % 3 === 0 ? edge : p - 1n - BigInt(i),
+        );
+        same((F) => F.cosetEvalsRows!(F.fromBigInts(vals.map((x) => x % p)), 2));
+      }
+    });
+
+    it('cosetEvalsRows beyond the table caches (2^17 per row): spot values', () => {
+      const n = 2 ** 17;
+      const v = new BigUint64Array(n * W.words);
+      for (let i = 0; i < v.length; i++) v[i] = BigInt(i * 40503 + 17) & ((1n << 60n) - 1n);
+      const cos = W.cosetEvalsRows!(v, 1);
+      const coeffs = W.invNtt(v);
+      const s = W.nthRoot(2 * n);
+      const w = W.nthRoot(n);
+      for (const j of [0, 1, 77, n - 1]) {
+        expect(W.get(cos, j)).toBe(W.polyEval(coeffs, W.mulS(s, W.powS(w, BigInt(j)))));
+      }
+    });
+
     it('bad arguments fail alike', () => {
       fc.assert(
         fc.property(elems(W, 8), elems(W, 8), fc.integer({ min: -2, max: 20 }), (xs, ys, n) => {

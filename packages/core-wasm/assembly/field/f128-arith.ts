@@ -12,7 +12,8 @@ export let R1: u64 = 0;
 
 /** R = x - p when x (a 128-bit value plus carry bit c) is >= p, else x. */
 @inline function canon(x0: u64, x1: u64, c: bool): void {
-  const ge = c || x1 > P1 || (x1 == P1 && x0 != 0);
+  // Bitwise rather than short-circuit operators: no data-dependent branch.
+  const ge = (<u32>c | <u32>(x1 > P1) | (<u32>(x1 == P1) & <u32>(x0 != 0))) != 0;
   const d0 = x0 - 1;
   const d1 = x1 - P1 - <u64>(x0 == 0);
   R0 = select<u64>(d0, x0, ge);
@@ -25,7 +26,7 @@ export let R1: u64 = 0;
   const c0 = <u64>(s0 < a0);
   const t1 = a1 + b1;
   const s1 = t1 + c0;
-  canon(s0, s1, t1 < a1 || s1 < t1);
+  canon(s0, s1, (<u32>(t1 < a1) | <u32>(s1 < t1)) != 0);
 }
 
 /** R = a - b mod p. */
@@ -33,7 +34,7 @@ export let R1: u64 = 0;
   const d0 = a0 - b0;
   const bw0 = <u64>(a0 < b0);
   const d1 = a1 - b1 - bw0;
-  const bw = a1 < b1 || (a1 == b1 && bw0 != 0);
+  const bw = (<u32>(a1 < b1) | (<u32>(a1 == b1) & <u32>bw0)) != 0;
   // On a borrow add p = P1 * 2^64 + 1.
   const e0 = d0 + 1;
   const e1 = d1 + P1 + <u64>(e0 == 0);
@@ -180,12 +181,30 @@ const SIGN: u64 = 0x8000000000000000;
   return i64x2.sub(i64x2.shl(c, 5), i64x2.shl(c, 2));
 }
 
+/** Results of mul128x2v in lane form: the low words of both products, then the high words. */
+export let VL: v128 = i64x2(0, 0);
+export let VH: v128 = i64x2(0, 0);
+
 /**
  * Two Field128 products at once with wasm SIMD, the same column scheme as mul128 with the two
  * elements in the two i64x2 lanes; a0, a1 and b0, b1 are the elements as [low, high] words.
  * Writes the products to out and out + 16.
  */
 @inline export function mul128x2(a0: v128, a1: v128, b0: v128, b1: v128, out: usize): void {
+  mul128x2v(a0, a1, b0, b1);
+  // Lanes back to elements: [lo, hi] of the first, then of the second.
+  const l = VL;
+  const h = VH;
+  v128.store(out, i8x16.shuffle(l, h, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+  const e1 = i8x16.shuffle(l, h, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  v128.store(out, e1, 16);
+}
+
+/**
+ * mul128x2 with the products left in VL (low words) and VH (high words), lane i the product of
+ * element i, so callers that go on computing need not reload them from memory.
+ */
+@inline export function mul128x2v(a0: v128, a1: v128, b0: v128, b1: v128): void {
   // Limb pairs across the two elements: xa = [x0, x0', x1, x1'], xb = [x2, x2', x3, x3'].
   const xa = i8x16.shuffle(a0, a1, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
   const xb = i8x16.shuffle(a0, a1, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
@@ -283,12 +302,7 @@ const SIGN: u64 = 0x8000000000000000;
   const loZero = i64x2.eq(lo, i64x2.splat(0));
   const ge = v128.or(hiGt, v128.andnot(hiEq, loZero));
   // P1 - loZero is P1 + 1 where lo == 0 (those lanes are all ones): the borrow of lo - 1.
-  const rlo = i64x2.sub(lo, v128.and(ge, i64x2.splat(1)));
-  const rhi = i64x2.sub(hi, v128.and(ge, i64x2.sub(i64x2.splat(P1), loZero)));
-  // Lanes back to elements: [lo, hi] of the first, then of the second.
-  const e0 = i8x16.shuffle(rlo, rhi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-  const e1 = i8x16.shuffle(rlo, rhi, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-  v128.store(out, e0);
-  v128.store(out, e1, 16);
+  VL = i64x2.sub(lo, v128.and(ge, i64x2.splat(1)));
+  VH = i64x2.sub(hi, v128.and(ge, i64x2.sub(i64x2.splat(P1), loZero)));
 }
 

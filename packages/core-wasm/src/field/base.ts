@@ -243,6 +243,7 @@ export abstract class FieldBase implements Field {
   abstract ntt(coeffs: FieldVec, n: number): FieldVec;
   abstract nttCoset(coeffs: FieldVec, n: number): FieldVec;
   abstract invNtt(evals: FieldVec): FieldVec;
+  abstract cosetEvalsRows(vals: FieldVec, rows: number, out?: FieldVec): FieldVec;
   abstract polyEval(coeffs: FieldVec, x: bigint): bigint;
   abstract polyMul(a: FieldVec, b: FieldVec): FieldVec;
   abstract lagrangeEval(evals: FieldVec, x: bigint): bigint;
@@ -259,6 +260,25 @@ export abstract class FieldBase implements Field {
       );
     }
     return this.count(bytes.length / this.encodedSize, 'bytes.length / encodedSize');
+  }
+
+  /**
+   * Checks the arguments of `cosetEvalsRows`: `rows` >= 1 rows of n elements each, n a power of
+   * two the field's NTT supports.
+   *
+   * @returns [n, log2(n)].
+   * @throws {ParamError} on a non-vector, a bad row count or a row length that is no power of two.
+   */
+  protected cosetRowsArgs(vals: FieldVec, rows: number): [number, number] {
+    const total = this.len(vals);
+    this.count(rows, 'rows', MAX_LEN);
+    if (rows < 1 || total % rows !== 0) {
+      throw new ParamError(
+        `rows: expected a positive divisor of ${total} (the element count), received ${rows}`,
+      );
+    }
+    const n = total / rows;
+    return [n, this.log2(n, 'len(vals) / rows', Math.min(MAX_LEN, 2 ** (this.log2Order - 1)))];
   }
 
   /** Checks the arguments of `ntt`/`nttCoset`; returns log2(n). */

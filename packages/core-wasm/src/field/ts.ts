@@ -221,6 +221,18 @@ class TsField extends FieldBase {
     return this.write(res);
   }
 
+  cosetEvalsRows(vals: FieldVec, rows: number, out?: FieldVec): FieldVec {
+    const [n] = this.cosetRowsArgs(vals, rows);
+    const o = this.outFor(vals.length, out);
+    const rw = n * this.words;
+    for (let r = 0; r < rows; r++) {
+      // draft-irtf-cfrg-vdaf-20 §6.1.3.2 double_evaluations: coefficients, then the coset s * w^i
+      const row = this.nttCoset(this.invNtt(vals.subarray(r * rw, (r + 1) * rw)), n);
+      o.set(row, r * rw);
+    }
+    return o;
+  }
+
   polyEval(coeffs: FieldVec, x: bigint): bigint {
     this.vec(coeffs, 'coeffs');
     this.scalar(x, 'x');

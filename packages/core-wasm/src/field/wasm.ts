@@ -54,6 +54,10 @@ class WasmField extends FieldBase {
   private readonly kn: Record<KernelName, Kernel>;
   private readonly nInvCache: bigint[] = [];
   private readonly twiddleCache: BigUint64Array[] = [];
+  private readonly invTwiddleCache: BigUint64Array[] = [];
+  private readonly cosetScaleCache: BigUint64Array[] = [];
+  /** Field128 only: the fused kernel of `cosetEvalsRows` (assembly/field/f128-ntt.ts). */
+  private readonly cosetRows: Kernel | null;
 
   constructor(params: FieldParams, exports: WebAssembly.Exports, arena: Arena) {
     super(params);
@@ -66,6 +70,11 @@ class WasmField extends FieldBase {
       kn[name] = f as Kernel;
     }
     this.kn = kn as Record<KernelName, Kernel>;
+    const rowsKernel = exports.f128_coset_rows;
+    if (params.words === 2 && typeof rowsKernel !== 'function') {
+      throw new BackendError('wasm kernel f128_coset_rows missing');
+    }
+    this.cosetRows = params.words === 2 ? (rowsKernel as Kernel) : null;
   }
 
   /** The scalar as kernel arguments: one i64, or low and high i64 for Field128. */
@@ -275,6 +284,72 @@ class WasmField extends FieldBase {
     return this.take(pa, n * this.words);
   }
 
+  /**
+   * Writes the tables of the inverse transform of size n at `tw` (the twiddle tables of
+   * nthRoot(n)^-1), cached up to 2^16 like the forward ones.
+   */
+  private placeInvTwiddles(tw: number, n: number, logn: number): void {
+    const cached = this.invTwiddleCache[logn];
+    if (cached !== undefined) {
+      this.arena.u64.set(cached, tw / 8);
+      return;
+    }
+    this.check(this.kn.twiddles(...this.sc(this.invS(this.nthRoot(n))), tw, n));
+    if (logn <= TWIDDLE_CACHE_LOG) {
+      this.invTwiddleCache[logn] = this.arena.u64.slice(tw / 8, tw / 8 + (n - 1) * this.words);
+    }
+  }
+
+  /**
+   * Writes the scale factors of f128_coset_rows at `at`: entry j is s^rev(j) / n, rev the
+   * log2(n)-bit reversal and s = nthRoot(2n); `tmp` is n elements of scratch space.
+   */
+  private placeCosetScale(at: number, tmp: number, n: number, logn: number): void {
+    const u64 = this.arena.u64;
+    const cached = this.cosetScaleCache[logn];
+    if (cached !== undefined) {
+      u64.set(cached, at / 8);
+      return;
+    }
+    // draft-irtf-cfrg-vdaf-20 §6.1.2: set_s evaluates at s * Wn^i, s = nth_root(2n)
+    this.check(this.kn.powers(...this.sc(this.nthRoot(2 * n)), tmp, n));
+    this.check(this.kn.mul_scalar(tmp, ...this.sc(this.nInv(logn)), tmp, n));
+    const t = tmp / 8;
+    const o = at / 8;
+    for (let j = 0; j < n; j++) {
+      const r = logn === 0 ? 0 : reverseBits(j, logn);
+      u64[o + 2 * j] = u64[t + 2 * r];
+      u64[o + 2 * j + 1] = u64[t + 2 * r + 1];
+    }
+    if (logn <= TWIDDLE_CACHE_LOG) this.cosetScaleCache[logn] = u64.slice(o, o + 2 * n);
+  }
+
+  cosetEvalsRows(vals: FieldVec, rows: number, out?: FieldVec): FieldVec {
+    const [n, logn] = this.cosetRowsArgs(vals, rows);
+    this.outFor(vals.length, out);
+    const tb = this.twiddleBytes(n);
+    const pa = this.arena.layout(vals.length * 8, tb, tb + 2 * n * this.words * 8);
+    const tw = this.arena.p1;
+    const twi = this.arena.p2;
+    this.put64(vals, pa);
+    this.placeTwiddles(tw, n, logn);
+    if (this.cosetRows !== null) {
+      const scale = twi + tb;
+      this.placeInvTwiddles(twi, n, logn);
+      this.placeCosetScale(scale, scale + n * 16, n, logn);
+      this.check(this.cosetRows(pa, rows, n, logn, twi, tw, scale));
+    } else {
+      // Field64: the two existing kernels per row, on the data in linear memory.
+      const nInv = this.sc(this.nInv(logn));
+      const s = this.sc(this.nthRoot(2 * n));
+      for (let r = 0, row = pa; r < rows; r++, row += n * 8) {
+        this.check(this.kn.inv_ntt(row, n, logn, ...nInv, tw));
+        this.check(this.kn.ntt_coset(row, n, logn, ...s, tw));
+      }
+    }
+    return this.take(pa, vals.length, out);
+  }
+
   polyEval(coeffs: FieldVec, x: bigint): bigint {
     this.vec(coeffs, 'coeffs');
     this.scalar(x, 'x');
@@ -362,6 +437,13 @@ class WasmField extends FieldBase {
     const f = this.kn[op];
     return () => void f(pa, pb, pa, cnt);
   }
+}
+
+/** The low `bits` bits of j in reverse order. */
+function reverseBits(j: number, bits: number): number {
+  let r = 0;
+  for (let b = 0; b < bits; b++) r |= ((j >>> b) & 1) << (bits - 1 - b);
+  return r;
 }
 
 /**

@@ -2,7 +2,7 @@
 // polynomial evaluation in the Lagrange basis done by whole-vector NTT and arithmetic kernels.
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../errors.js';
-import { cosetEvals, doubleEvals } from './internal/lagrange.js';
+import { cosetEvalsRows, doubleEvals } from './internal/lagrange.js';
 import { copyStrided, foldRows, nextPow2 } from './internal/vec.js';
 
 /**
@@ -193,19 +193,17 @@ export class ParallelSum implements Gadget {
    */
   private sumOfProducts(field: Field, wires: FieldVec, p: number): FieldVec {
     const c = this.count;
-    const w = field.words;
-    const rowLen = p * w;
-    const x = field.zeros(c * p);
-    const y = field.zeros(c * p);
+    const rowLen = p * field.words;
+    // Rows 0..c-1 hold the x_j, rows c..2c-1 the y_j, so both coset passes are one call.
+    const xy = field.zeros(2 * c * p);
     for (let j = 0; j < c; j++) {
-      x.set(wires.subarray(2 * j * rowLen, (2 * j + 1) * rowLen), j * rowLen);
-      y.set(wires.subarray((2 * j + 1) * rowLen, (2 * j + 2) * rowLen), j * rowLen);
+      xy.set(wires.subarray(2 * j * rowLen, (2 * j + 1) * rowLen), j * rowLen);
+      xy.set(wires.subarray((2 * j + 1) * rowLen, (2 * j + 2) * rowLen), (c + j) * rowLen);
     }
+    const x = xy.subarray(0, c * rowLen);
+    const y = xy.subarray(c * rowLen);
     const even = foldRows(field, field.mul(x, y), c, p);
-    for (let j = 0; j < c; j++) {
-      x.set(cosetEvals(field, x.subarray(j * rowLen, (j + 1) * rowLen)), j * rowLen);
-      y.set(cosetEvals(field, y.subarray(j * rowLen, (j + 1) * rowLen)), j * rowLen);
-    }
+    cosetEvalsRows(field, xy, 2 * c, xy);
     const odd = foldRows(field, field.mul(x, y, x), c, p);
     const out = field.zeros(2 * p);
     copyStrided(field, even, 0, 1, out, 0, 2, p);

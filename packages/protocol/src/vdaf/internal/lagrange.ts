@@ -143,3 +143,15 @@ export function cosetEvals(field: Field, vals: FieldVec): FieldVec {
   copyStrided(field, all, 1, 2, odd, 0, 1, n);
   return odd;
 }
+
+/**
+ * `cosetEvals` of every row of the `rows` x n matrix `m` (n a power of two), in one backend call
+ * when the field has `cosetEvalsRows`; `out` may alias `m`.
+ */
+export function cosetEvalsRows(field: Field, m: FieldVec, rows: number, out?: FieldVec): FieldVec {
+  if (field.cosetEvalsRows !== undefined) return field.cosetEvalsRows(m, rows, out);
+  const o = out ?? field.zeros(field.len(m));
+  const rw = (field.len(m) / rows) * field.words;
+  for (let r = 0; r < rows; r++) o.set(cosetEvals(field, m.subarray(r * rw, (r + 1) * rw)), r * rw);
+  return o;
+}

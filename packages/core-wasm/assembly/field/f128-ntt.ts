@@ -1,0 +1,203 @@
+// Field128 number-theoretic transforms: twiddle tables, the radix-2 DFT (natural order in and
+// out), its coset and inverse forms, and many coset re-evaluations in one call (f128_coset_rows).
+import { OK } from './status';
+import { rev32 } from './bits';
+import { R0, R1, VH, VL, add128, sub128, mul128, mul128x2, mul128x2v } from './f128-arith';
+import { f128_mul_scalar } from './f128';
+
+/** Twiddle tables of every stage, as f64_twiddles, two words per entry. */
+export function f128_twiddles(w0: u64, w1: u64, tw: usize, n: u32): i32 {
+  const top = n >> 1;
+  if (top == 0) return OK;
+  const base = tw + (<usize>(top - 1) << 4);
+  let q0: u64 = 1;
+  let q1: u64 = 0;
+  for (let j: u32 = 0; j < top; j++) {
+    store<u64>(base + (<usize>j << 4), q0);
+    store<u64>(base + (<usize>j << 4), q1, 8);
+    mul128(q0, q1, w0, w1);
+    q0 = R0;
+    q1 = R1;
+  }
+  for (let h: u32 = top >> 1, stride: u32 = 2; h >= 1; h >>= 1, stride <<= 1) {
+    const dst = tw + (<usize>(h - 1) << 4);
+    for (let j: u32 = 0; j < h; j++) {
+      v128.store(dst + (<usize>j << 4), v128.load(base + (<usize>(j * stride) << 4)));
+    }
+  }
+  return OK;
+}
+
+function swap128(pi: usize, pj: usize): void {
+  const t = v128.load(pi);
+  v128.store(pi, v128.load(pj));
+  v128.store(pj, t);
+}
+
+/** The element at pu becomes u + v and the one at pv becomes u - v, v = (v0, v1). */
+@inline function addSubAt(pu: usize, pv: usize, v0: u64, v1: u64): void {
+  const u0 = load<u64>(pu);
+  const u1 = load<u64>(pu, 8);
+  add128(u0, u1, v0, v1);
+  store<u64>(pu, R0);
+  store<u64>(pu, R1, 8);
+  sub128(u0, u1, v0, v1);
+  store<u64>(pv, R0);
+  store<u64>(pv, R1, 8);
+}
+
+/**
+ * Two decimation-in-time butterflies on consecutive positions: (u, v) -> (u + v * t, u - v * t)
+ * at pu and pv, twiddles at pt. The products stay in registers (VL, VH) rather than memory.
+ */
+@inline function ditPair(pu: usize, pv: usize, pt: usize): void {
+  mul128x2v(v128.load(pv), v128.load(pv, 16), v128.load(pt), v128.load(pt, 16));
+  const l = VL;
+  const h = VH;
+  addSubAt(pu, pv, i64x2.extract_lane(l, 0), i64x2.extract_lane(h, 0));
+  addSubAt(pu + 16, pv + 16, i64x2.extract_lane(l, 1), i64x2.extract_lane(h, 1));
+}
+
+/** u + v is stored at pu; u - v is returned as an element [low, high]. */
+@inline function sumStoreDiff(pu: usize, pv: usize): v128 {
+  const u0 = load<u64>(pu);
+  const u1 = load<u64>(pu, 8);
+  const v0 = load<u64>(pv);
+  const v1 = load<u64>(pv, 8);
+  add128(u0, u1, v0, v1);
+  store<u64>(pu, R0);
+  store<u64>(pu, R1, 8);
+  sub128(u0, u1, v0, v1);
+  return i64x2.replace_lane(i64x2.splat(R0), 1, R1);
+}
+
+/** Two decimation-in-frequency butterflies: (u, v) -> (u + v, (u - v) * t). */
+@inline function difPair(pu: usize, pv: usize, pt: usize): void {
+  const d0 = sumStoreDiff(pu, pv);
+  const d1 = sumStoreDiff(pu + 16, pv + 16);
+  mul128x2(d0, d1, v128.load(pt), v128.load(pt, 16), pv);
+}
+
+/** Stages of half-size 1, 2, ..., n/2 of the DIT transform: bit-reversed in, natural out. */
+function ditStages(a: usize, n: u32, tw: usize, fromHalf: u32): void {
+  if (fromHalf == 1) {
+    // Half-size 1: the twiddle is 1.
+    const end = a + (<usize>n << 4);
+    for (let pu = a; pu + 16 < end; pu += 32) {
+      addSubAt(pu, pu + 16, load<u64>(pu, 16), load<u64>(pu, 24));
+    }
+    fromHalf = 2;
+  }
+  for (let h: u32 = fromHalf; h < n; h <<= 1) {
+    const t = tw + (<usize>(h - 1) << 4);
+    const hb = <usize>h << 4;
+    for (let i: u32 = 0; i < n; i += h << 1) {
+      const pu0 = a + (<usize>i << 4);
+      const end = pu0 + hb;
+      for (let pu = pu0, pt = t; pu < end; pu += 32, pt += 32) ditPair(pu, pu + hb, pt);
+    }
+  }
+}
+
+/** Stages of half-size n/2 down to 2 of the DIF transform: natural in, bit-reversed out. */
+function difStages(a: usize, n: u32, tw: usize): void {
+  for (let h: u32 = n >> 1; h >= 2; h >>= 1) {
+    const t = tw + (<usize>(h - 1) << 4);
+    const hb = <usize>h << 4;
+    for (let i: u32 = 0; i < n; i += h << 1) {
+      const pu0 = a + (<usize>i << 4);
+      const end = pu0 + hb;
+      for (let pu = pu0, pt = t; pu < end; pu += 32, pt += 32) difPair(pu, pu + hb, pt);
+    }
+  }
+}
+
+/** In-place DFT of size n = 2^logn, natural order in and out; tw from f128_twiddles. */
+export function f128_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
+  if (logn != 0) {
+    for (let i: u32 = 0; i < n; i++) {
+      const j = rev32(i) >> (32 - logn);
+      if (i < j) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
+    }
+  }
+  ditStages(a, n, tw, 1);
+  return OK;
+}
+
+/** Multiplies a[i] by s^i, then the DFT: evaluations on the coset s * <w>. */
+export function f128_ntt_coset(a: usize, n: u32, logn: u32, s0: u64, s1: u64, tw: usize): i32 {
+  let q0: u64 = 1;
+  let q1: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const pi = a + (<usize>i << 4);
+    mul128(load<u64>(pi), load<u64>(pi, 8), q0, q1);
+    store<u64>(pi, R0);
+    store<u64>(pi, R1, 8);
+    mul128(q0, q1, s0, s1);
+    q0 = R0;
+    q1 = R1;
+  }
+  return f128_ntt(a, n, logn, tw);
+}
+
+/** Inverse DFT: the DFT read at indices n - k, scaled by 1/n = (i0, i1). */
+export function f128_inv_ntt(a: usize, n: u32, logn: u32, i0: u64, i1: u64, tw: usize): i32 {
+  f128_ntt(a, n, logn, tw);
+  for (let i: u32 = 1, j: u32 = n - 1; i < j; i++, j--) {
+    swap128(a + (<usize>i << 4), a + (<usize>j << 4));
+  }
+  f128_mul_scalar(a, i0, i1, a, n);
+  return OK;
+}
+
+/**
+ * For each of `rows` consecutive rows of n = 2^logn elements, the values at the powers of
+ * w = nthRoot(n) of a polynomial of degree < n, replaces the row by the values at s * w^i: the
+ * inverse transform as DIF with the inverse twiddles `twInv` (bit-reversed coefficients times n),
+ * position j times scale[j] = s^rev(j) / n, then the DIT transform with `tw`, so that no
+ * permutation pass is needed. The last DIF stage, the scaling and the first DIT stage share
+ * one pass over each pair of positions.
+ */
+export function f128_coset_rows(
+  a: usize,
+  rows: u32,
+  n: u32,
+  logn: u32,
+  twInv: usize,
+  tw: usize,
+  scale: usize,
+): i32 {
+  const rowBytes = <usize>n << 4;
+  const end = a + <usize>rows * rowBytes;
+  // One value per row: a constant polynomial, already its own coset values.
+  if (logn == 0) return OK;
+  for (let row = a; row < end; row += rowBytes) {
+    difStages(row, n, twInv);
+    for (let pu = row, ps = scale; pu < row + rowBytes; pu += 32, ps += 32) {
+      // DIF half-size 1 (twiddle 1), the scale factors, DIT half-size 1.
+      const u0 = load<u64>(pu);
+      const u1 = load<u64>(pu, 8);
+      const v0 = load<u64>(pu, 16);
+      const v1 = load<u64>(pu, 24);
+      add128(u0, u1, v0, v1);
+      const sum = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
+      sub128(u0, u1, v0, v1);
+      const diff = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
+      mul128x2v(sum, diff, v128.load(ps), v128.load(ps, 16));
+      const l = VL;
+      const h = VH;
+      const x0 = i64x2.extract_lane(l, 0);
+      const x1 = i64x2.extract_lane(h, 0);
+      const y0 = i64x2.extract_lane(l, 1);
+      const y1 = i64x2.extract_lane(h, 1);
+      add128(x0, x1, y0, y1);
+      store<u64>(pu, R0);
+      store<u64>(pu, R1, 8);
+      sub128(x0, x1, y0, y1);
+      store<u64>(pu, R0, 16);
+      store<u64>(pu, R1, 24);
+    }
+    ditStages(row, n, tw, 2);
+  }
+  return OK;
+}
