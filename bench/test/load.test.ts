@@ -197,6 +197,23 @@ describe('load pipeline', () => {
     expect(f.error).toMatch(/expected the exact sum of the measurements.*bucket 3/);
   }, 120_000);
 
+  it('fails the run when the Leader rejects reports at upload, naming the report error', async () => {
+    // A task interval that ended long ago: the Leader drops every report (DAP-18 §4.4.2.2).
+    const expired: PreparedLoad = {
+      ...prepared,
+      task: {
+        ...prepared.task,
+        spec: { ...prepared.task.spec, taskInterval: { start: 0, duration: 1 } },
+      },
+    };
+    const f = await runLoad({ prepared: expired, store: 'sqlite', leaders: 1, childScript });
+    expect(f.error).toMatch(
+      /^upload: expected every report accepted, received 40 rejected \(first: report_dropped\)$/,
+    );
+    expect(f.exact).toBe(false);
+    expect(f.phases.map((p) => p.phase)).toEqual(['generate']);
+  });
+
   it('refuses two Leaders on SQLite and an unreachable PostgreSQL, starting nothing', async () => {
     const two = await runLoad({ prepared, store: 'sqlite', leaders: 2, childScript });
     expect(two.error).toMatch(/leaders: expected 1 on sqlite, received 2/);

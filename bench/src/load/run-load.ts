@@ -212,15 +212,22 @@ async function uploadAll(
   let next = 0;
   let done = 0;
   const total = { retries: 0, waitedMs: 0 };
+  // After one request fails, the others take no further batch.
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < batches) {
+    while (next < batches && !failed) {
       const k = next++;
       const first = k * batch;
       const n = Math.min(batch, generated.count - first);
-      const body = await reader.read(first, n);
-      const outcome = await uploadReports(leaders[k % leaders.length].url, taskId, body);
-      total.retries += outcome.retries;
-      total.waitedMs += outcome.waitedMs;
+      try {
+        const body = await reader.read(first, n);
+        const outcome = await uploadReports(leaders[k % leaders.length].url, taskId, body);
+        total.retries += outcome.retries;
+        total.waitedMs += outcome.waitedMs;
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
       done += n;
       onProgress(done);
     }
