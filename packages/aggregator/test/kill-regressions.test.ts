@@ -1,8 +1,9 @@
-// Regressions found by the kill tests: DAP aborts inside PostgreSQL transactions reach the caller
-// as themselves; a collection job that waited long for aggregation survives a Helper failure.
+// Regressions found by the kill tests: DAP aborts inside PostgreSQL transactions reach the caller;
+// a waiting collection survives a Helper failure; Leaders sharing a store fill one batch at a time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../src/errors.js';
 import { DapAbort } from '../src/http/problem.js';
@@ -164,5 +165,60 @@ describe('a collection job that waited for aggregation', () => {
       await d.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('leader-selected batches formed by two processes sharing PostgreSQL', () => {
+  it('a second process finds the batch the first opened instead of opening another', async () => {
+    await withSchemas(1, async ([url]) => {
+      const [ds1, ds2] = [await openDatastore(url), await openDatastore(url)];
+      const probe = new pg.Client({ connectionString: PG_URL });
+      await probe.connect();
+      try {
+        const taskId = new Uint8Array(32).fill(5);
+        await ds1.transaction('t', (tx) => tx.putTask({ taskId, role: 'leader', spec: '{}' }));
+        const batch = {
+          taskId,
+          batchId: new Uint8Array(32).fill(6),
+          assigned: 0,
+          closed: false,
+          createdAt: 1,
+        };
+        // The first process finds no open batch and opens one, then holds its transaction open.
+        let opened!: () => void;
+        const isOpen = new Promise<void>((r) => (opened = r));
+        let commit!: () => void;
+        const committing = new Promise<void>((r) => (commit = r));
+        const first = ds1.transaction('form-1', async (tx) => {
+          expect(await tx.getOpenBatch(taskId)).toBeNull();
+          await tx.putOutstandingBatch(batch);
+          await tx.assignToBatch(taskId, batch.batchId, 50, 150);
+          opened();
+          await committing;
+        });
+        await isOpen;
+        // The second process looks for an open batch meanwhile: it must wait for the first.
+        let settled = false;
+        const second = ds2
+          .transaction('form-2', (tx) => tx.getOpenBatch(taskId))
+          .finally(() => (settled = true));
+        for (let i = 0; i < 250 && !settled; i++) {
+          const { rows } = await probe.query(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+          );
+          if (rows.length > 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        commit();
+        await first;
+        const found = await second;
+        expect(found?.batchId).toEqual(batch.batchId);
+        expect(found?.assigned).toBe(50);
+      } finally {
+        await probe.end();
+        await ds1.close();
+        await ds2.close();
+      }
+    });
   });
 });

@@ -792,6 +792,10 @@ class SqlTransaction implements Transaction {
   }
 
   async getOpenBatch(taskId: Uint8Array): Promise<OutstandingBatchRecord | null> {
+    // Batch formation is serialised per task by the task row's lock (held until commit): two
+    // processes that both found no open batch would each open one, splitting a batch's reports.
+    if (this.pg)
+      await this.rows('SELECT task_id FROM tasks WHERE task_id = ? FOR UPDATE', [taskId]);
     const [r] = await this.rows(
       `SELECT * FROM outstanding_batches WHERE task_id = ? AND closed = 0
        ORDER BY created_at, batch_id LIMIT 1${this.lock('FOR UPDATE')}`,
