@@ -1,6 +1,6 @@
 // A real aggregator process for the kill tests: runs the built package (dist/) with the options
 // in the JSON file named by argv[2], listens on loopback and prints one `listening` line.
-/* global process, fetch, Headers */
+/* global process, fetch, Headers, setInterval */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import pino from 'pino';
@@ -41,6 +41,16 @@ await new Promise((resolve, reject) => {
 });
 if (options.drivers?.enabled !== false) agg.start();
 process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port }) + '\n');
+
+// A test worker that dies without killing its children must not leave them running.
+const parent = process.ppid;
+setInterval(() => {
+  try {
+    process.kill(parent, 0);
+  } catch {
+    process.exit(1);
+  }
+}, 1000).unref();
 
 const shutdown = () => {
   server.close();

@@ -50,6 +50,12 @@ export async function ensureBuilt(): Promise<void> {
   }
 }
 
+/** Children still running, killed when the test worker exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** What an aggregator process runs with. */
 export interface ProcessOptions {
   /** Names the process in logs and in the `x-pm-test-sender` header of its peer requests. */
@@ -113,8 +119,12 @@ export async function startAggregator(
       // Not a log record (e.g. a crash trace): kept in errLines only.
     }
   });
+  running.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once('exit', (code, signal) => r({ code, signal })),
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      r({ code, signal });
+    }),
   );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
