@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createAggregator } from '../../dist/index.js';
 
 /**
- * The options file: `{ name, store, tasks, drivers, port }`. `name` is sent to the peer in the
+ * The options file: `{ name, store, tasks, drivers, port, aggregationSyncMs }`. `name` is sent to the peer in the
  * `x-pm-test-sender` header so that a test proxy can tell which process made a request.
  */
 const options = JSON.parse(readFileSync(process.argv[2], 'utf8'));
@@ -31,6 +31,9 @@ const agg = await createAggregator({
   logger,
   fetch: namedFetch,
   unsafeDisableNoiseForTesting: true,
+  ...(options.aggregationSyncMs === undefined
+    ? {}
+    : { aggregationSyncMs: options.aggregationSyncMs }),
 });
 const server = createServer(agg.listener);
 // Test peers open many short connections; keep them from piling up on a killed peer.

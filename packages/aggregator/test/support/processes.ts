@@ -65,6 +65,8 @@ export interface ProcessOptions {
   drivers: Partial<DriverConfig>;
   /** Fixed port (restarts); 0 or absent for an ephemeral one. */
   port?: number;
+  /** Helper: how long an init request is answered synchronously (0: always asynchronously). */
+  aggregationSyncMs?: number;
 }
 
 /** A running aggregator process. */
