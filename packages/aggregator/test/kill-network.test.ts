@@ -1,5 +1,5 @@
-// Network faults between real Leader and Helper processes (SQLite): Helper down and back, slow,
-// failing, duplicated and reordered requests; the collected result (noise off) is exact.
+// Network faults between real Leader and Helper processes (SQLite): Helper down and back, killed
+// mid-collection, slow, failing, duplicated, reordered requests; the result (noise off) is exact.
 // The processes run the built package (dist/, see kill.test.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,7 @@ async function toHelper(
 }
 
 describe('a faulty network between real aggregator processes', () => {
-  it('a helper down, slow, failing, duplicated and reordered: the result is exact', async () => {
+  it('a helper down, killed mid-collection, slow, failing, duplicated, reordered: exact result', async () => {
     const helperProxy = await startFaultProxy('http://127.0.0.1:1/');
     const t = await makeTestTask({
       vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
@@ -92,7 +92,18 @@ describe('a faulty network between real aggregator processes', () => {
       let warm = 0;
       let faultCount = 0;
       let held: ProxiedRequest | undefined;
-      const shareActions: Action[] = [{ kind: 'fail', status: 500 }, { kind: 'duplicate' }];
+      let helperKilledAtCollection = false;
+      const shareActions: Action[] = [
+        {
+          kind: 'drop',
+          afterUpstream: async () => {
+            await helper.kill();
+            helperKilledAtCollection = true;
+          },
+        },
+        { kind: 'fail', status: 500 },
+        { kind: 'duplicate' },
+      ];
       const faults: Action[] = [
         { kind: 'fail', status: 500 },
         // Past the Leader's timeout: it gives up; the Helper gets the request afterwards.
@@ -192,10 +203,15 @@ describe('a faulty network between real aggregator processes', () => {
       for (const kind of ['fail', 'duplicate', 'hold'] as const)
         expect(helperProxy.log.some((r) => r.action === kind)).toBe(true);
 
-      // Collection: the first aggregate share request fails with 500, the second is duplicated.
+      // Collection: the Helper is SIGKILLed right after it answered the first aggregate share
+      // request (the answer is lost) and restarted; then one request fails with 500 and one is
+      // duplicated.
       const req = timeIntervalCollectionReq(time, 1n);
       const created = await createCollection(leader.url, t, req);
       if (!('location' in created)) throw new Error('collection refused');
+      await waitFor('the helper to be killed mid-collection', () => helperKilledAtCollection);
+      helper = await restartAggregator(helper, dir);
+      helperProxy.setTarget(helper.url);
       const outcome = await awaitCollectionResult(() => leader.url, t, created.location, req);
       expect(outcome).toMatchObject({ kind: 'result', reportCount: BigInt(REPORTS) });
       if (outcome.kind === 'result') expect(outcome.result).toEqual(expected);
