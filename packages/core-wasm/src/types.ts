@@ -108,6 +108,13 @@ export interface Field {
    * Optional only so that older implementations still type-check.
    */
   cosetEvalsRows?(vals: FieldVec, rows: number, out?: FieldVec): FieldVec;
+  /**
+   * The gadget polynomial of ParallelSum(Mul) by draft-20 §6.1.3.2 double_evaluations: rows 2j
+   * and 2j + 1 of the (2 * pairs) x n row-major matrix `wires` are the values of x_j and y_j at
+   * the powers of nthRoot(n) (n a power of two); returns the 2n values of sum_j x_j * y_j at
+   * the powers of nthRoot(2n). Optional only so that older implementations still type-check.
+   */
+  sumProductsDoubled?(wires: FieldVec, pairs: number): FieldVec;
   /** Value at x of the polynomial with coefficients `coeffs` (Horner). */
   polyEval(coeffs: FieldVec, x: bigint): bigint;
   /** Product of two polynomials in coefficient form (NTT-based above a small size). */

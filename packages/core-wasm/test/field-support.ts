@@ -297,6 +297,56 @@ export function fieldProperties(F: Field): void {
       expect(codeOf(() => F.cosetEvalsRows!(v, 3, out))).toBe('none');
     });
 
+    it('sumProductsDoubled: 2n values of sum_j x_j * y_j, from the definition', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 4 }),
+          fc.integer({ min: 1, max: 3 }),
+          elems(F, 96),
+          (k, pairs, cs) => {
+            const n = 2 ** k;
+            const vals = Array.from(
+              { length: 2 * pairs * n },
+              (_, i) => cs[(i * 7) % Math.max(1, cs.length)] ?? BigInt(i),
+            );
+            // Interpolate each row (inverse DFT), multiply the polynomials, evaluate at the
+            // powers of nthRoot(2n).
+            const w = F.nthRoot(n);
+            const nInv = refPow(BigInt(n), p - 2n, p);
+            const wInv = refPow(w, p - 2n, p);
+            const coeffs = (r: number) =>
+              naiveDft(vals.slice(r * n, (r + 1) * n), n, wInv, p).map((x) => (x * nInv) % p);
+            let sum = new Array<bigint>(2 * n - 1).fill(0n);
+            for (let j = 0; j < pairs; j++) {
+              const prod = schoolbook(coeffs(2 * j), coeffs(2 * j + 1), p);
+              sum = sum.map((x, i) => (x + prod[i]) % p);
+            }
+            const w2 = F.nthRoot(2 * n);
+            const expected = Array.from({ length: 2 * n }, (_, i) =>
+              horner(sum, refPow(w2, BigInt(i), p), p),
+            );
+            const input = V(vals);
+            expect(B(F.sumProductsDoubled!(input, pairs))).toEqual(expected);
+            expect(B(input)).toEqual(vals);
+          },
+        ),
+        RUNS,
+      );
+    });
+
+    it('sumProductsDoubled rejects bad shapes with ParamError and changes nothing', () => {
+      const v = V([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+      for (const pairs of [0, -1, 3, 1.5, NaN, 8, '1' as unknown as number]) {
+        expect(codeOf(() => F.sumProductsDoubled!(v, pairs))).toBe('PARAM');
+      }
+      expect(codeOf(() => F.sumProductsDoubled!(V([1n, 2n, 3n, 4n, 5n, 6n]), 1))).toBe('PARAM');
+      expect(codeOf(() => F.sumProductsDoubled!(F.zeros(0), 1))).toBe('PARAM');
+      expect(codeOf(() => F.sumProductsDoubled!([1n, 2n] as unknown as FieldVec, 1))).toBe('PARAM');
+      expect(B(v)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+      expect(codeOf(() => F.sumProductsDoubled!(v, 2))).toBe('none');
+      expect(codeOf(() => F.sumProductsDoubled!(v, 4))).toBe('none');
+    });
+
     it('polyMul matches schoolbook, below and above the NTT threshold', () => {
       fc.assert(
         fc.property(elems(F, 80), elems(F, 80), (xs, ys) => {

@@ -129,6 +129,34 @@ for (const [W, T] of pairs) {
       }
     });
 
+    it('sumProductsDoubled, row lengths up to 2^8, with edge values', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 8 }),
+          fc.integer({ min: 1, max: 3 }),
+          elems(W, 200),
+          (k, pairs, cs) => {
+            const n = 2 ** k;
+            const vals = Array.from(
+              { length: 2 * pairs * n },
+              (_, i) => cs[i % Math.max(1, cs.length)] ?? 0n,
+            );
+            same((F) => F.sumProductsDoubled!(F.fromBigInts(vals), pairs));
+            same((F) => F.sumProductsDoubled!(F.fromBigInts(vals), pairs + 1));
+          },
+        ),
+        { numRuns: 60 },
+      );
+      const p = W.modulus;
+      for (const edge of [p - 1n, (1n << 64n) - 1n, 1n << 63n, 0n]) {
+        const vals = Array.from({ length: 256 }, (_, i) =>
+          i % 3 === 0 ? edge : p - 1n - BigInt(i),
+        );
+        same((F) => F.sumProductsDoubled!(F.fromBigInts(vals), 2));
+        same((F) => F.sumProductsDoubled!(F.fromBigInts(vals), 128));
+      }
+    });
+
     it('cosetEvalsRows beyond the table caches (2^17 per row): spot values', () => {
       const n = 2 ** 17;
       const v = new BigUint64Array(n * W.words);

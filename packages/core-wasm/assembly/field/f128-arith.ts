@@ -176,6 +176,15 @@ const SIGN: u64 = 0x8000000000000000;
   return i64x2.shr_u(p, 32);
 }
 
+/**
+ * c >> 32 per lane, arithmetic: the high 32-bit word of each lane, sign-extended (one shuffle
+ * and one extension, cheaper than i64x2.shr_s on hosts without a 64-bit arithmetic shift).
+ */
+@inline function sar32(c: v128): v128 {
+  const hiWords = i8x16.shuffle(c, c, 4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
+  return i64x2.extend_low_i32x4_s(hiWords);
+}
+
 /** 28 * c per lane, signed. */
 @inline function x28(c: v128): v128 {
   return i64x2.sub(i64x2.shl(c, 5), i64x2.shl(c, 2));
@@ -271,25 +280,25 @@ export let VH: v128 = i64x2(0, 0);
   c0 = i64x2.sub(c0, c4);
 
   // Signed carries and the folds of what leaves column 3, as in mul128 (the last carry is 0).
-  c1 = i64x2.add(c1, i64x2.shr_s(c0, 32));
+  c1 = i64x2.add(c1, sar32(c0));
   c0 = lo32(c0);
-  c2 = i64x2.add(c2, i64x2.shr_s(c1, 32));
+  c2 = i64x2.add(c2, sar32(c1));
   c1 = lo32(c1);
-  c3 = i64x2.add(c3, i64x2.shr_s(c2, 32));
+  c3 = i64x2.add(c3, sar32(c2));
   c2 = lo32(c2);
-  let t = i64x2.shr_s(c3, 32);
+  let t = sar32(c3);
   c3 = lo32(c3);
   for (let round = 0; round < 2; round++) {
     c2 = i64x2.add(c2, x28(t));
     c0 = i64x2.sub(c0, t);
-    c1 = i64x2.add(c1, i64x2.shr_s(c0, 32));
+    c1 = i64x2.add(c1, sar32(c0));
     c0 = lo32(c0);
-    c2 = i64x2.add(c2, i64x2.shr_s(c1, 32));
+    c2 = i64x2.add(c2, sar32(c1));
     c1 = lo32(c1);
-    c3 = i64x2.add(c3, i64x2.shr_s(c2, 32));
+    c3 = i64x2.add(c3, sar32(c2));
     c2 = lo32(c2);
     if (round == 0) {
-      t = i64x2.shr_s(c3, 32);
+      t = sar32(c3);
       c3 = lo32(c3);
     }
   }

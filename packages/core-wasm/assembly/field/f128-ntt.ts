@@ -151,12 +151,46 @@ export function f128_inv_ntt(a: usize, n: u32, logn: u32, i0: u64, i1: u64, tw: 
 }
 
 /**
+ * Replaces the n = 2^logn (logn >= 1) values at row, those at the powers of w = nthRoot(n) of
+ * a polynomial of degree < n, by its values at s * w^i: the inverse transform as DIF with the
+ * inverse twiddles `twInv` (bit-reversed coefficients times n), position j times
+ * scale[j] = s^rev(j) / n, then the DIT transform with `tw`, so that no permutation pass is
+ * needed. The last DIF stage, the scaling and the first DIT stage share one pass over each pair.
+ */
+function cosetRow(row: usize, n: u32, twInv: usize, tw: usize, scale: usize): void {
+  const rowBytes = <usize>n << 4;
+  difStages(row, n, twInv);
+  for (let pu = row, ps = scale; pu < row + rowBytes; pu += 32, ps += 32) {
+    // DIF half-size 1 (twiddle 1), the scale factors, DIT half-size 1.
+    const u0 = load<u64>(pu);
+    const u1 = load<u64>(pu, 8);
+    const v0 = load<u64>(pu, 16);
+    const v1 = load<u64>(pu, 24);
+    add128(u0, u1, v0, v1);
+    const sum = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
+    sub128(u0, u1, v0, v1);
+    const diff = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
+    mul128x2v(sum, diff, v128.load(ps), v128.load(ps, 16));
+    const l = VL;
+    const h = VH;
+    const x0 = i64x2.extract_lane(l, 0);
+    const x1 = i64x2.extract_lane(h, 0);
+    const y0 = i64x2.extract_lane(l, 1);
+    const y1 = i64x2.extract_lane(h, 1);
+    add128(x0, x1, y0, y1);
+    store<u64>(pu, R0);
+    store<u64>(pu, R1, 8);
+    sub128(x0, x1, y0, y1);
+    store<u64>(pu, R0, 16);
+    store<u64>(pu, R1, 24);
+  }
+  ditStages(row, n, tw, 2);
+}
+
+/**
  * For each of `rows` consecutive rows of n = 2^logn elements, the values at the powers of
- * w = nthRoot(n) of a polynomial of degree < n, replaces the row by the values at s * w^i: the
- * inverse transform as DIF with the inverse twiddles `twInv` (bit-reversed coefficients times n),
- * position j times scale[j] = s^rev(j) / n, then the DIT transform with `tw`, so that no
- * permutation pass is needed. The last DIF stage, the scaling and the first DIT stage share
- * one pass over each pair of positions.
+ * w = nthRoot(n) of a polynomial of degree < n, replaces the row by the values at s * w^i,
+ * s = nthRoot(2n) (see cosetRow for the tables).
  */
 export function f128_coset_rows(
   a: usize,
@@ -167,37 +201,77 @@ export function f128_coset_rows(
   tw: usize,
   scale: usize,
 ): i32 {
-  const rowBytes = <usize>n << 4;
-  const end = a + <usize>rows * rowBytes;
   // One value per row: a constant polynomial, already its own coset values.
   if (logn == 0) return OK;
-  for (let row = a; row < end; row += rowBytes) {
-    difStages(row, n, twInv);
-    for (let pu = row, ps = scale; pu < row + rowBytes; pu += 32, ps += 32) {
-      // DIF half-size 1 (twiddle 1), the scale factors, DIT half-size 1.
-      const u0 = load<u64>(pu);
-      const u1 = load<u64>(pu, 8);
-      const v0 = load<u64>(pu, 16);
-      const v1 = load<u64>(pu, 24);
-      add128(u0, u1, v0, v1);
-      const sum = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
-      sub128(u0, u1, v0, v1);
-      const diff = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
-      mul128x2v(sum, diff, v128.load(ps), v128.load(ps, 16));
-      const l = VL;
-      const h = VH;
-      const x0 = i64x2.extract_lane(l, 0);
-      const x1 = i64x2.extract_lane(h, 0);
-      const y0 = i64x2.extract_lane(l, 1);
-      const y1 = i64x2.extract_lane(h, 1);
-      add128(x0, x1, y0, y1);
-      store<u64>(pu, R0);
-      store<u64>(pu, R1, 8);
-      sub128(x0, x1, y0, y1);
-      store<u64>(pu, R0, 16);
-      store<u64>(pu, R1, 24);
+  const rowBytes = <usize>n << 4;
+  const end = a + <usize>rows * rowBytes;
+  for (let row = a; row < end; row += rowBytes) cosetRow(row, n, twInv, tw, scale);
+  return OK;
+}
+
+/** The element at p becomes itself plus (v0, v1). */
+@inline function addTo(p: usize, v0: u64, v1: u64): void {
+  add128(load<u64>(p), load<u64>(p, 8), v0, v1);
+  store<u64>(p, R0);
+  store<u64>(p, R1, 8);
+}
+
+/** acc[2k] += x[k] * y[k] for k < n (n even), acc holding 2n elements. */
+function mulAddInterleaved(x: usize, y: usize, acc: usize, n: u32): void {
+  const end = x + (<usize>n << 4);
+  for (; x < end; x += 32, y += 32, acc += 64) {
+    mul128x2v(v128.load(x), v128.load(x, 16), v128.load(y), v128.load(y, 16));
+    const l = VL;
+    const h = VH;
+    addTo(acc, i64x2.extract_lane(l, 0), i64x2.extract_lane(h, 0));
+    addTo(acc + 32, i64x2.extract_lane(l, 1), i64x2.extract_lane(h, 1));
+  }
+}
+
+/**
+ * The gadget polynomial of ParallelSum(Mul) by double evaluations (draft-irtf-cfrg-vdaf-20
+ * §6.1.3.2): rows 2j and 2j + 1 of the (2 * pairs) x n matrix at `a` (n = 2^logn >= 2) are the
+ * values of x_j and y_j at the powers of w = nthRoot(n); writes to out the 2n values of
+ * sum_j x_j * y_j at the powers of nthRoot(2n): out[2k] at w^k (the products of the values),
+ * out[2k + 1] at s * w^k (the products of the coset values). Overwrites the rows at `a` with
+ * their coset values.
+ */
+export function f128_sum_products_double(
+  a: usize,
+  pairs: u32,
+  n: u32,
+  logn: u32,
+  twInv: usize,
+  tw: usize,
+  scale: usize,
+  out: usize,
+): i32 {
+  const rowBytes = <usize>n << 4;
+  memory.fill(out, 0, rowBytes << 1);
+  if (logn == 0) {
+    // Constant polynomials: both values are the sum of the products.
+    let s0: u64 = 0;
+    let s1: u64 = 0;
+    for (let j: u32 = 0; j < pairs; j++) {
+      const x = a + (<usize>j << 5);
+      mul128(load<u64>(x), load<u64>(x, 8), load<u64>(x, 16), load<u64>(x, 24));
+      add128(s0, s1, R0, R1);
+      s0 = R0;
+      s1 = R1;
     }
-    ditStages(row, n, tw, 2);
+    store<u64>(out, s0);
+    store<u64>(out, s1, 8);
+    store<u64>(out, s0, 16);
+    store<u64>(out, s1, 24);
+    return OK;
+  }
+  for (let j: u32 = 0; j < pairs; j++) {
+    const x = a + (<usize>j << 1) * rowBytes;
+    const y = x + rowBytes;
+    mulAddInterleaved(x, y, out, n);
+    cosetRow(x, n, twInv, tw, scale);
+    cosetRow(y, n, twInv, tw, scale);
+    mulAddInterleaved(x, y, out + 16, n);
   }
   return OK;
 }

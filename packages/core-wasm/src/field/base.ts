@@ -269,16 +269,52 @@ export abstract class FieldBase implements Field {
    * @returns [n, log2(n)].
    * @throws {ParamError} on a non-vector, a bad row count or a row length that is no power of two.
    */
-  protected cosetRowsArgs(vals: FieldVec, rows: number): [number, number] {
+  protected cosetRowsArgs(vals: FieldVec, rows: number, what = 'rows'): [number, number] {
     const total = this.len(vals);
-    this.count(rows, 'rows', MAX_LEN);
-    if (rows < 1 || total % rows !== 0) {
+    if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1 || total % rows !== 0) {
       throw new ParamError(
-        `rows: expected a positive divisor of ${total} (the element count), received ${rows}`,
+        `${what}: expected a positive divisor of ${total} (the element count), received ${String(rows)}`,
       );
     }
     const n = total / rows;
-    return [n, this.log2(n, 'len(vals) / rows', Math.min(MAX_LEN, 2 ** (this.log2Order - 1)))];
+    return [n, this.log2(n, 'row length', Math.min(MAX_LEN, 2 ** (this.log2Order - 1)))];
+  }
+
+  /**
+   * Checks the arguments of `sumProductsDoubled`: `pairs` >= 1 pairs of rows of n elements.
+   *
+   * @returns [n, log2(n)].
+   * @throws {ParamError} on a non-vector, a bad pair count or a row length that is no power of two.
+   */
+  protected productPairsArgs(wires: FieldVec, pairs: number): [number, number] {
+    if (typeof pairs !== 'number' || !Number.isInteger(pairs) || pairs < 1) {
+      throw new ParamError(`pairs: expected an integer >= 1, received ${String(pairs)}`);
+    }
+    return this.cosetRowsArgs(wires, 2 * pairs, '2 * pairs');
+  }
+
+  /**
+   * The gadget polynomial of ParallelSum(Mul) from the field's own kernels, pair by pair (see
+   * `Field.sumProductsDoubled`); a backend may replace it by a fused kernel.
+   */
+  sumProductsDoubled(wires: FieldVec, pairs: number): FieldVec {
+    const [n] = this.productPairsArgs(wires, pairs);
+    const rw = n * this.words;
+    const even = this.zeros(n);
+    const odd = this.zeros(n);
+    for (let j = 0; j < pairs; j++) {
+      const xy = wires.subarray(2 * j * rw, (2 * j + 2) * rw);
+      this.add(even, this.mul(xy.subarray(0, rw), xy.subarray(rw)), even);
+      // draft-irtf-cfrg-vdaf-20 §6.1.3.2 double_evaluations: the odd half is on the coset
+      const c = this.cosetEvalsRows(xy, 2);
+      this.add(odd, this.mul(c.subarray(0, rw), c.subarray(rw)), odd);
+    }
+    const out = this.zeros(2 * n);
+    for (let k = 0; k < n; k++) {
+      this.put(out, 2 * k, this.at(even, k));
+      this.put(out, 2 * k + 1, this.at(odd, k));
+    }
+    return out;
   }
 
   /** Checks the arguments of `ntt`/`nttCoset`; returns log2(n). */

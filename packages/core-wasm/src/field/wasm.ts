@@ -56,8 +56,9 @@ class WasmField extends FieldBase {
   private readonly twiddleCache: BigUint64Array[] = [];
   private readonly invTwiddleCache: BigUint64Array[] = [];
   private readonly cosetScaleCache: BigUint64Array[] = [];
-  /** Field128 only: the fused kernel of `cosetEvalsRows` (assembly/field/f128-ntt.ts). */
+  /** Field128 only: the fused kernels of `cosetEvalsRows`, `sumProductsDoubled` (f128-ntt.ts). */
   private readonly cosetRows: Kernel | null;
+  private readonly sumProducts: Kernel | null;
 
   constructor(params: FieldParams, exports: WebAssembly.Exports, arena: Arena) {
     super(params);
@@ -70,11 +71,8 @@ class WasmField extends FieldBase {
       kn[name] = f as Kernel;
     }
     this.kn = kn as Record<KernelName, Kernel>;
-    const rowsKernel = exports.f128_coset_rows;
-    if (params.words === 2 && typeof rowsKernel !== 'function') {
-      throw new BackendError('wasm kernel f128_coset_rows missing');
-    }
-    this.cosetRows = params.words === 2 ? (rowsKernel as Kernel) : null;
+    this.cosetRows = params.words === 2 ? f128Kernel(exports, 'f128_coset_rows') : null;
+    this.sumProducts = params.words === 2 ? f128Kernel(exports, 'f128_sum_products_double') : null;
   }
 
   /** The scalar as kernel arguments: one i64, or low and high i64 for Field128. */
@@ -324,28 +322,53 @@ class WasmField extends FieldBase {
     if (logn <= TWIDDLE_CACHE_LOG) this.cosetScaleCache[logn] = u64.slice(o, o + 2 * n);
   }
 
+  /**
+   * Lays out `words` words of data, then the forward and inverse twiddles and the coset scale
+   * factors of size n (the tables of f128_coset_rows), `extra` bytes after them.
+   *
+   * @returns the offsets of the data, the forward twiddles, the inverse ones, the scale factors
+   *   and the extra region.
+   */
+  private cosetLayout(words: number, n: number, logn: number, extra: number): number[] {
+    const tb = this.twiddleBytes(n);
+    const pa = this.arena.layout(words * 8, tb, tb + 2 * n * 16 + extra);
+    const tw = this.arena.p1;
+    const twi = this.arena.p2;
+    const scale = twi + tb;
+    this.placeTwiddles(tw, n, logn);
+    this.placeInvTwiddles(twi, n, logn);
+    this.placeCosetScale(scale, scale + n * 16, n, logn);
+    return [pa, tw, twi, scale, scale + n * 16];
+  }
+
+  override sumProductsDoubled(wires: FieldVec, pairs: number): FieldVec {
+    if (this.sumProducts === null) return super.sumProductsDoubled(wires, pairs);
+    const [n, logn] = this.productPairsArgs(wires, pairs);
+    const [pa, tw, twi, scale, po] = this.cosetLayout(wires.length, n, logn, 2 * n * 16);
+    this.put64(wires, pa);
+    this.check(this.sumProducts(pa, pairs, n, logn, twi, tw, scale, po));
+    return this.take(po, 4 * n);
+  }
+
   cosetEvalsRows(vals: FieldVec, rows: number, out?: FieldVec): FieldVec {
     const [n, logn] = this.cosetRowsArgs(vals, rows);
     this.outFor(vals.length, out);
-    const tb = this.twiddleBytes(n);
-    const pa = this.arena.layout(vals.length * 8, tb, tb + 2 * n * this.words * 8);
+    if (this.cosetRows !== null) {
+      const [pa, tw, twi, scale] = this.cosetLayout(vals.length, n, logn, 0);
+      this.put64(vals, pa);
+      this.check(this.cosetRows(pa, rows, n, logn, twi, tw, scale));
+      return this.take(pa, vals.length, out);
+    }
+    // Field64: the two existing kernels per row, on the data in linear memory.
+    const pa = this.arena.layout(vals.length * 8, this.twiddleBytes(n));
     const tw = this.arena.p1;
-    const twi = this.arena.p2;
     this.put64(vals, pa);
     this.placeTwiddles(tw, n, logn);
-    if (this.cosetRows !== null) {
-      const scale = twi + tb;
-      this.placeInvTwiddles(twi, n, logn);
-      this.placeCosetScale(scale, scale + n * 16, n, logn);
-      this.check(this.cosetRows(pa, rows, n, logn, twi, tw, scale));
-    } else {
-      // Field64: the two existing kernels per row, on the data in linear memory.
-      const nInv = this.sc(this.nInv(logn));
-      const s = this.sc(this.nthRoot(2 * n));
-      for (let r = 0, row = pa; r < rows; r++, row += n * 8) {
-        this.check(this.kn.inv_ntt(row, n, logn, ...nInv, tw));
-        this.check(this.kn.ntt_coset(row, n, logn, ...s, tw));
-      }
+    const nInv = this.sc(this.nInv(logn));
+    const s = this.sc(this.nthRoot(2 * n));
+    for (let r = 0, row = pa; r < rows; r++, row += n * 8) {
+      this.check(this.kn.inv_ntt(row, n, logn, ...nInv, tw));
+      this.check(this.kn.ntt_coset(row, n, logn, ...s, tw));
     }
     return this.take(pa, vals.length, out);
   }
@@ -437,6 +460,13 @@ class WasmField extends FieldBase {
     const f = this.kn[op];
     return () => void f(pa, pb, pa, cnt);
   }
+}
+
+/** A Field128-only kernel of the field module. */
+function f128Kernel(exports: WebAssembly.Exports, name: string): Kernel {
+  const f = exports[name];
+  if (typeof f !== 'function') throw new BackendError(`wasm kernel ${name} missing`);
+  return f as Kernel;
 }
 
 /** The low `bits` bits of j in reverse order. */

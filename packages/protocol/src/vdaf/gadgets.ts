@@ -193,6 +193,8 @@ export class ParallelSum implements Gadget {
    */
   private sumOfProducts(field: Field, wires: FieldVec, p: number): FieldVec {
     const c = this.count;
+    // One backend call where the field has the fused kernel: no staging of intermediate rows.
+    if (field.sumProductsDoubled !== undefined) return field.sumProductsDoubled(wires, c);
     const rowLen = p * field.words;
     // Rows 0..c-1 hold the x_j, rows c..2c-1 the y_j, so both coset passes are one call.
     const xy = field.zeros(2 * c * p);
