@@ -39,6 +39,37 @@ describe('PostgreSQL datastore', () => {
     }
   });
 
+  it('runs queries issued together in one transaction in order, without queueing on pg', async () => {
+    const schema = freshSchema();
+    const ds = await openPostgresDatastore(PG_URL, { schema });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const taskId = new Uint8Array(32).fill(7);
+      const ids = Array.from({ length: 20 }, (_, i) => new Uint8Array(16).fill(i + 1));
+      const stored = await ds.transaction('test', (tx) =>
+        Promise.all(
+          ids.map((reportId, i) =>
+            tx.putClientReport({ taskId, reportId, time: i, encoded: new Uint8Array([i]) }),
+          ),
+        ),
+      );
+      expect(stored).toEqual(ids.map(() => true));
+      const read = await ds.transaction('test', (tx) =>
+        Promise.all(ids.map((reportId) => tx.getClientReport(taskId, reportId))),
+      );
+      expect(read.map((r) => r?.time)).toEqual(ids.map((_, i) => i));
+      // pg warns (asynchronously) when a query is queued on a client that is busy.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await ds.close();
+      await dropSchema(schema);
+    }
+  });
+
   it('rejects a bad schema name and an unreachable server', async () => {
     await expect(openPostgresDatastore(PG_URL, { schema: 'x; drop' })).rejects.toMatchObject({
       code: 'STORE',

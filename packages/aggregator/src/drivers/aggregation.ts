@@ -254,9 +254,10 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
   const loaded = await ctx.ds.transaction('load-agg-job', async (tx) => {
     const job = await tx.getAggregationJob(lease.taskId, lease.jobId);
     const ras = await tx.getReportAggregations(lease.taskId, lease.jobId);
-    const reports = await Promise.all(
-      ras.map((ra) => tx.getClientReport(lease.taskId, ra.reportId)),
-    );
+    // One query at a time: a transaction is one connection, and pg (like SQLite) runs its
+    // queries in order anyway.
+    const reports = [];
+    for (const ra of ras) reports.push(await tx.getClientReport(lease.taskId, ra.reportId));
     return { job, ras, reports };
   });
   const task = await ctx.task(lease.taskId);

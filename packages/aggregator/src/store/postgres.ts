@@ -52,10 +52,14 @@ class PostgresDriver implements SqlDriver {
           cause: e,
         });
       }
+      // A transaction is one connection: queries issued together run one after the other, in
+      // the order issued (pg deprecates queueing them on the client itself).
+      let tail: Promise<unknown> = Promise.resolve();
       const conn: SqlConnection = {
-        query: async (sql, params = []) => {
-          const r = await client.query(toPositional(sql), bind(params));
-          return { rows: r.rows as Row[], changes: r.rowCount ?? 0 };
+        query: (sql, params = []) => {
+          const run = tail.then(() => client.query(toPositional(sql), bind(params)));
+          tail = run.catch(() => undefined);
+          return run.then((r) => ({ rows: r.rows as Row[], changes: r.rowCount ?? 0 }));
         },
       };
       try {
