@@ -101,13 +101,14 @@ async function initReq(
   measurements: unknown[],
   tweak: (v: VerifyInit[]) => VerifyInit[] = (v) => v,
   aggParam = new Uint8Array(0),
+  dep: Deployment = d,
 ) {
-  const t = d.task;
+  const t = dep.task;
   const cfg = async (url: string) =>
     decodeHpkeConfigList(
       new Uint8Array(await (await fetch(new URL('hpke_config', url))).arrayBuffer()),
     )[0];
-  const [lc, hc] = [await cfg(d.leaderHost.url), await cfg(d.helperHost.url)];
+  const [lc, hc] = [await cfg(dep.leaderHost.url), await cfg(dep.helperHost.url)];
   const time = BigInt(Math.floor(Date.now() / 1000 / t.timePrecision));
   const inits: VerifyInit[] = [];
   for (const m of measurements) {
@@ -579,6 +580,50 @@ describe('helper aggregate shares', () => {
     ).toBe(dap('invalidBatchSize'));
     expect(state()).toBe(before);
   });
+});
+
+describe('the task interval', () => {
+  // draft-ietf-ppm-dap-18 §4.4.2.2, §4.5.3.4: a report outside the task interval is
+  // report_dropped at upload, task_not_started or task_expired at aggregation.
+  const nowUnits = () => Math.floor(Date.now() / 1000 / 3600);
+  for (const [name, offset, error] of [
+    ['not started', 10, ReportError.task_not_started],
+    ['expired', -10, ReportError.task_expired],
+  ] as const) {
+    it(`drops reports of a task ${name} at upload and rejects them at the Helper`, async () => {
+      const x = await deploy({
+        vdaf: { type: 'Prio3Sum', maxMeasurement: 15 },
+        leaderStore: `sqlite:${join(dir, `ti-l-${offset}.db`)}`,
+        helperStore: `sqlite:${join(dir, `ti-h-${offset}.db`)}`,
+        taskInterval: { start: nowUnits() + offset, duration: 5 },
+      });
+      try {
+        const res = await upload(x, await makeReports(x, [1, 2]));
+        expect(res.status).toBe(200);
+        const errors = decodeUploadErrors(new Uint8Array(await res.arrayBuffer()));
+        expect(errors.map((e) => e.error)).toEqual([
+          ReportError.report_dropped,
+          ReportError.report_dropped,
+        ]);
+        // A Leader that sent them anyway gets a per-report rejection, not an abort.
+        const body = await initReq([3, 4], (v) => v, new Uint8Array(0), x);
+        const job = await post(
+          new URL(ResourcePath.aggregationJobs(x.task.id).slice(1), x.helperHost.url),
+          body,
+          MediaType.aggregationJobInitReq,
+          PEER_TOKEN,
+        );
+        expect(job.status).toBe(200);
+        const resps = decodeAggregationJobResp(new Uint8Array(await job.arrayBuffer()));
+        expect(resps.map((r) => (r.type === 'reject' ? r.reportError : r.type))).toEqual([
+          error,
+          error,
+        ]);
+      } finally {
+        await x.close();
+      }
+    });
+  }
 });
 
 describe('a malicious Helper', () => {

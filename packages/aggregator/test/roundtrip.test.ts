@@ -24,6 +24,7 @@ import type { DpSpec, VdafSpec } from '../src/config.js';
 import { calibrateNoise } from '../src/core/noise.js';
 import {
   awaitCollection,
+  COLLECTOR_TOKEN,
   deploy,
   leaderSelectedCollectionReq,
   makeReports,
@@ -233,6 +234,39 @@ describe('round trip over HTTP with noise on', () => {
       }
     });
   }
+});
+
+describe('round trip with the background loop', () => {
+  it('aggregates and collects after start() without any manual driver pass, and stops', async () => {
+    const d = await deploy({
+      vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
+      leaderStore: store(),
+      helperStore: store(),
+    });
+    d.leader.start();
+    try {
+      const ms = Array.from({ length: 300 }, (_, i) => i % 4);
+      const reports = await makeReports(d, ms);
+      await uploadAll(d, reports);
+      const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+      const created = await postCollection(d, req);
+      const url = new URL(created.headers.get('location')!.slice(1), d.leaderHost.url);
+      let body: Uint8Array | undefined;
+      for (let i = 0; i < 400 && body === undefined; i++) {
+        const res = await fetch(url, { headers: { authorization: `Bearer ${COLLECTOR_TOKEN}` } });
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (bytes.length > 0) body = bytes;
+        else await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(body).toBeDefined();
+      const { result, reportCount } = await openResult(d, req, body!);
+      expect(reportCount).toBe(300n);
+      expect(result).toEqual([75n, 75n, 75n, 75n]);
+    } finally {
+      await d.leader.stop();
+      await d.close();
+    }
+  });
 });
 
 describe('round trip over HTTP (leader-selected)', () => {
