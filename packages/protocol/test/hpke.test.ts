@@ -2,7 +2,7 @@
 // HKDF-SHA256), HKDF-SHA256, AES-128-GCM in Base mode, round trips, every rejection and its code,
 // on both X25519 implementations (WebCrypto and the pure-JS fallback), and prepared keys.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as dap from '../src/dap/index.js';
 import { HpkeError } from '../src/errors.js';
 
@@ -323,6 +323,37 @@ describe('choosing the X25519 implementation', () => {
   it('uses WebCrypto where the platform has X25519 (Node 20 does)', async () => {
     expect(await dap.selectHpkeBackend('auto')).toBe('webcrypto');
     expect(await dap.hpkeBackend()).toBe('webcrypto');
+  });
+
+  it('falls back to the pure-JS X25519 where WebCrypto cannot do X25519', async () => {
+    // A platform whose WebCrypto lacks X25519: every X25519 key generation fails.
+    const subtle = globalThis.crypto.subtle;
+    const real = subtle.generateKey.bind(subtle);
+    const spy = vi.spyOn(subtle, 'generateKey').mockImplementation(((
+      alg: AlgorithmIdentifier,
+      ...rest: [boolean, KeyUsage[]]
+    ) => {
+      const name = typeof alg === 'string' ? alg : alg.name;
+      if (name === 'X25519')
+        return Promise.reject(new DOMException('no X25519', 'NotSupportedError'));
+      return real(alg, ...rest);
+    }) as typeof subtle.generateKey);
+    try {
+      expect(await dap.selectHpkeBackend('auto')).toBe('js');
+      await expect(dap.selectHpkeBackend('webcrypto')).rejects.toThrow(
+        hpkeCode('HPKE_UNSUPPORTED_SUITE'),
+      );
+      expect(await dap.hpkeBackend()).toBe('js');
+      // And it works: the RFC 9180 A.1.1 vector through the fallback.
+      const kp = await dap.deriveHpkeKeypair(7, h(A11.ikmR));
+      const ct = await dap.hpkeSeal(kp.config, h(A11.info), h(A11.aad), h(A11.pt), {
+        ephemeralIkm: h(A11.ikmE),
+      });
+      expect(toHex(ct.payload)).toBe(A11.ct);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await dap.selectHpkeBackend('auto')).toBe('webcrypto');
   });
 
   it('refuses an unknown choice and keeps the current one', async () => {
