@@ -1,13 +1,15 @@
-// Regressions found by the kill tests: DAP aborts inside PostgreSQL transactions reach the caller;
-// a waiting collection survives a Helper failure; Leaders sharing a store fill one batch at a time.
+// Regressions found by the kill tests: PostgreSQL transactions pass DAP aborts on; a waiting
+// collection survives a Helper failure; Leaders sharing a store form batches and collect safely.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createAggregator } from '../src/aggregator.js';
 import { StoreError } from '../src/errors.js';
 import { DapAbort } from '../src/http/problem.js';
 import { openDatastore } from '../src/store/open.js';
+import type { Datastore } from '../src/store/types.js';
 import {
   awaitCollection,
   COLLECTOR_TOKEN,
@@ -15,10 +17,12 @@ import {
   makeReports,
   openResult,
   postCollection,
+  quietLogger,
   timeIntervalCollectionReq,
   upload,
 } from './harness.js';
 import { dropSchema, freshSchema, PG_URL } from './pg-test-url.js';
+import { waitFor } from './support/wait.js';
 
 async function withSchemas(n: number, fn: (urls: string[]) => Promise<void>): Promise<void> {
   const schemas = Array.from({ length: n }, freshSchema);
@@ -218,6 +222,82 @@ describe('leader-selected batches formed by two processes sharing PostgreSQL', (
         await probe.end();
         await ds1.close();
         await ds2.close();
+      }
+    });
+  });
+});
+
+describe('two Leaders sharing PostgreSQL: a job formed while the other collects', () => {
+  it('is waited for, so that both aggregators agree on the batch (no batchMismatch)', async () => {
+    await withSchemas(2, async ([leaderStore, helperStore]) => {
+      // Leader A pauses right before marking the batch collected, at the test's signal.
+      const inner = await openDatastore(leaderStore);
+      let beforeCollect: (() => Promise<void>) | undefined;
+      const gated: Datastore = {
+        dialect: inner.dialect,
+        transaction: async (name, fn) => {
+          const hook = name === 'collect-buckets' ? beforeCollect : undefined;
+          if (hook !== undefined) {
+            beforeCollect = undefined;
+            await hook();
+          }
+          return inner.transaction(name, fn);
+        },
+        schemaVersion: () => inner.schemaVersion(),
+        close: () => inner.close(),
+      };
+      const d = await deploy({
+        vdaf: { type: 'Prio3Count' },
+        leaderStore,
+        helperStore,
+        leaderOptions: { store: gated },
+      });
+      // Leader B holds the Helper's answer to its init request until the test releases it.
+      let heldAnswer: (() => void) | undefined;
+      let answered!: () => void;
+      const bGotAnswer = new Promise<void>((r) => (answered = r));
+      const b = await createAggregator({
+        store: leaderStore,
+        tasks: [d.leaderSpec],
+        logger: quietLogger,
+        unsafeDisableNoiseForTesting: true,
+        fetch: async (input, init) => {
+          const res = await fetch(input, init);
+          if (String(input).endsWith('/aggregation_jobs') && init?.method === 'POST') {
+            answered();
+            await new Promise<void>((r) => (heldAnswer = r));
+          }
+          return res;
+        },
+      });
+      try {
+        const reports = await makeReports(d, [1, 1, 0]);
+        expect((await upload(d, reports)).status).toBe(200);
+        await d.leader.runDriversOnce();
+        const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
+        const location = (await postCollection(d, req)).headers.get('location')!;
+        // Between A's check that the batch is fully aggregated and its marking, a late report
+        // arrives and B forms and sends a job for it (the Helper commits it; B's commit waits).
+        let bPass: Promise<unknown> | undefined;
+        beforeCollect = async () => {
+          expect((await upload(d, await makeReports(d, [1]))).status).toBe(200);
+          bPass = b.runDriversOnce();
+          await bGotAnswer;
+        };
+        const aPass = d.leader.runDriversOnce();
+        await waitFor('leader B to have its answer', () => heldAnswer);
+        await aPass;
+        heldAnswer!();
+        await bPass;
+        const res = await awaitCollection(d, location);
+        const body = new Uint8Array(await res.arrayBuffer());
+        expect(res.status, new TextDecoder().decode(body)).toBe(200);
+        expect(await openResult(d, req, body)).toEqual({ result: 3n, reportCount: 4n });
+      } finally {
+        heldAnswer?.();
+        await b.close();
+        await d.close();
+        await inner.close();
       }
     });
   });

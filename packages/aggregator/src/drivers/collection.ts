@@ -25,11 +25,28 @@ import { NOISE_HEADER, noiseLabel } from '../core/noise.js';
 import type { Task } from '../core/task.js';
 import { PeerError } from '../errors.js';
 import { DapAbort } from '../http/problem.js';
-import type { CollectionJobRecord, Lease } from '../store/types.js';
+import type { CollectionJobRecord, Lease, Transaction } from '../store/types.js';
 import { backoffMs } from './aggregation.js';
 import { isTransient, peerRequest } from './peer.js';
 
 const LEASES_PER_PASS = 4;
+
+/** Thrown inside the marking transaction to roll it back: the batch is still being aggregated. */
+class StillAggregating extends Error {}
+
+/** Reports of [from, to) not yet through aggregation: pending, claimed, or in an active job. */
+async function unfinishedInInterval(
+  tx: Transaction,
+  task: Task,
+  from: number,
+  to: number,
+): Promise<number> {
+  return (
+    (await tx.countClientReports(task.id, 'pending', from, to)) +
+    (await tx.countClientReports(task.id, 'claimed', from, to)) +
+    (await tx.countActiveAggregationJobs(task.id, { timeFrom: from, timeTo: to }))
+  );
+}
 
 /**
  * Leases and drives up to a few collection jobs.
@@ -114,13 +131,9 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
     buckets = intervalBuckets(task, req.query.batchInterval);
     const from = Number(start);
     const to = Number(start + duration);
-    const unfinished = await ctx.ds.transaction('collection-pending', async (tx) => {
-      return (
-        (await tx.countClientReports(task.id, 'pending', from, to)) +
-        (await tx.countClientReports(task.id, 'claimed', from, to)) +
-        (await tx.countActiveAggregationJobs(task.id, { timeFrom: from, timeTo: to }))
-      );
-    });
+    const unfinished = await ctx.ds.transaction('collection-pending', (tx) =>
+      unfinishedInInterval(tx, task, from, to),
+    );
     // draft-ietf-ppm-dap-18 §4.6.1: pending aggregation jobs of the batch finish first.
     if (unfinished > 0) return wait(ctx, lease);
     selector = { batchMode: BatchMode.time_interval, batchInterval: req.query.batchInterval };
@@ -149,6 +162,21 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
           task.id,
         );
       }
+      // With the batch locked, look again: another Leader process may have formed a job for it
+      // (or a late report arrived) since the check above, and the Helper would count that job's
+      // reports while this share would not (batchMismatch). Closing a leader-selected batch
+      // waits for a job being assigned to it.
+      if (task.batchMode === 'leader_selected') await tx.assignToBatch(task.id, buckets[0], 0, 0);
+      const stillOpen =
+        req.query.batchMode === BatchMode.time_interval
+          ? await unfinishedInInterval(
+              tx,
+              task,
+              Number(req.query.batchInterval.start),
+              Number(req.query.batchInterval.start + req.query.batchInterval.duration),
+            )
+          : await tx.countActiveAggregationJobs(task.id, { batchId: buckets[0] });
+      if (stillOpen > 0) throw new StillAggregating();
       const m = mergeRows(task, await tx.readBatchAggregations(task.id, buckets));
       // draft-ietf-ppm-dap-18 §4.6.1: never fulfil a job below min_batch_size.
       if (m.count < task.minBatchSize) {
@@ -159,7 +187,6 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
         );
       }
       await tx.markBucketsCollected(task.id, buckets, job.jobId);
-      if (task.batchMode === 'leader_selected') await tx.assignToBatch(task.id, buckets[0], 0, 0);
       const updated: CollectionJobRecord = {
         ...job,
         buckets,
@@ -175,6 +202,7 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
     marked = result.updated;
   } catch (e) {
     if (e instanceof DapAbort) return fail(ctx, lease, job, e.type);
+    if (e instanceof StillAggregating) return wait(ctx, lease);
     throw e;
   }
 
