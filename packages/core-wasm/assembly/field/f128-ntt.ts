@@ -150,41 +150,108 @@ export function f128_inv_ntt(a: usize, n: u32, logn: u32, i0: u64, i1: u64, tw: 
   return OK;
 }
 
+/** u + v is stored at pu and u - v at pv. */
+@inline function addSubPlain(pu: usize, pv: usize): void {
+  addSubAt(pu, pv, load<u64>(pv), load<u64>(pv, 8));
+}
+
+/**
+ * Stages of half-size 2, 4, ..., n/2 of the transform with bit-reversed input and natural
+ * output built from butterflies (u, v) -> (u + v, c * (u - v)), c constant per block: block b of
+ * every stage uses fwd[b], fwd[b] = w^rev(b) (rev over log2(n) - 1 bits), and fwd[0] = 1 needs
+ * no product. The stage of half-size 1 is done by the caller.
+ */
+function gsStages(a: usize, n: u32, fwd: usize): void {
+  for (let h: u32 = 2; h < n; h <<= 1) {
+    const hb = <usize>h << 4;
+    const blocks = n / (h << 1);
+    // Block 0: the factor is 1.
+    for (let pu = a; pu < a + hb; pu += 16) addSubPlain(pu, pu + hb);
+    for (let b: u32 = 1; b < blocks; b++) {
+      const pu0 = a + (<usize>b << 1) * hb;
+      const c = v128.load(fwd + (<usize>b << 4));
+      for (let pu = pu0; pu < pu0 + hb; pu += 32) {
+        const pv = pu + hb;
+        const d0 = sumStoreDiff(pu, pv);
+        const d1 = sumStoreDiff(pu + 16, pv + 16);
+        mul128x2(d0, d1, c, c, pv);
+      }
+    }
+  }
+}
+
+/** An element [low, high] from two words. */
+@inline function elem(lo: u64, hi: u64): v128 {
+  return i64x2.replace_lane(i64x2.splat(lo), 1, hi);
+}
+
 /**
  * Replaces the n = 2^logn (logn >= 1) values at row, those at the powers of w = nthRoot(n) of
- * a polynomial of degree < n, by its values at s * w^i: the inverse transform as DIF with the
- * inverse twiddles `twInv` (bit-reversed coefficients times n), position j times
- * scale[j] = s^rev(j) / n, then the DIT transform with `tw`, so that no permutation pass is
- * needed. The last DIF stage, the scaling and the first DIT stage share one pass over each pair.
+ * a polynomial of degree < n, by its values at s * w^i, s = nthRoot(2n). The inverse transform
+ * runs as DIF with the inverse twiddles `twInv` (bit-reversed coefficients times n); the forward
+ * one takes that bit-reversed order as it is (gsStages), so that no permutation pass is needed.
+ * In between, one pass over each pair of positions (2b, 2b + 1) does the last DIF stage, the
+ * coset factors s^rev(j) / n and the first forward stage: with t = iota * (u - v), iota =
+ * nthRoot(4) = (i0, i1), it writes mid[2b] * (u + v + t) and mid[2b + 1] * (u + v - t), where
+ * mid[2b] = s^rev(2b) / n and mid[2b + 1] = fwd[b] * mid[2b].
  */
-function cosetRow(row: usize, n: u32, twInv: usize, tw: usize, scale: usize): void {
+function cosetRow(row: usize, n: u32, twInv: usize, fwd: usize, mid: usize, iota: v128): void {
   const rowBytes = <usize>n << 4;
   difStages(row, n, twInv);
-  for (let pu = row, ps = scale; pu < row + rowBytes; pu += 32, ps += 32) {
-    // DIF half-size 1 (twiddle 1), the scale factors, DIT half-size 1.
+  if (n == 2) {
+    const u0 = load<u64>(row);
+    const u1 = load<u64>(row, 8);
+    const v0 = load<u64>(row, 16);
+    const v1 = load<u64>(row, 24);
+    sub128(u0, u1, v0, v1);
+    mul128(R0, R1, i64x2.extract_lane(iota, 0), i64x2.extract_lane(iota, 1));
+    const t0 = R0;
+    const t1 = R1;
+    add128(u0, u1, v0, v1);
+    const s0 = R0;
+    const s1 = R1;
+    add128(s0, s1, t0, t1);
+    const p = elem(R0, R1);
+    sub128(s0, s1, t0, t1);
+    mul128x2(p, elem(R0, R1), v128.load(mid), v128.load(mid, 16), row);
+    return;
+  }
+  for (let pu = row, pm = mid; pu < row + rowBytes; pu += 64, pm += 64) {
+    // Two pairs: (pu, pu + 16) and (pu + 32, pu + 48).
     const u0 = load<u64>(pu);
     const u1 = load<u64>(pu, 8);
     const v0 = load<u64>(pu, 16);
     const v1 = load<u64>(pu, 24);
-    add128(u0, u1, v0, v1);
-    const sum = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
+    const x0 = load<u64>(pu, 32);
+    const x1 = load<u64>(pu, 40);
+    const y0 = load<u64>(pu, 48);
+    const y1 = load<u64>(pu, 56);
     sub128(u0, u1, v0, v1);
-    const diff = i64x2.replace_lane(i64x2.splat(R0), 1, R1);
-    mul128x2v(sum, diff, v128.load(ps), v128.load(ps, 16));
+    const d = elem(R0, R1);
+    sub128(x0, x1, y0, y1);
+    mul128x2v(d, elem(R0, R1), iota, iota);
     const l = VL;
     const h = VH;
-    const x0 = i64x2.extract_lane(l, 0);
-    const x1 = i64x2.extract_lane(h, 0);
-    const y0 = i64x2.extract_lane(l, 1);
-    const y1 = i64x2.extract_lane(h, 1);
+    add128(u0, u1, v0, v1);
+    const s0 = R0;
+    const s1 = R1;
     add128(x0, x1, y0, y1);
-    store<u64>(pu, R0);
-    store<u64>(pu, R1, 8);
-    sub128(x0, x1, y0, y1);
-    store<u64>(pu, R0, 16);
-    store<u64>(pu, R1, 24);
+    const r0 = R0;
+    const r1 = R1;
+    const t0 = i64x2.extract_lane(l, 0);
+    const t1 = i64x2.extract_lane(h, 0);
+    add128(s0, s1, t0, t1);
+    const p = elem(R0, R1);
+    sub128(s0, s1, t0, t1);
+    mul128x2(p, elem(R0, R1), v128.load(pm), v128.load(pm, 16), pu);
+    const q0 = i64x2.extract_lane(l, 1);
+    const q1 = i64x2.extract_lane(h, 1);
+    add128(r0, r1, q0, q1);
+    const pp = elem(R0, R1);
+    sub128(r0, r1, q0, q1);
+    mul128x2(pp, elem(R0, R1), v128.load(pm, 32), v128.load(pm, 48), pu + 32);
   }
-  ditStages(row, n, tw, 2);
+  gsStages(row, n, fwd);
 }
 
 /**
@@ -198,14 +265,17 @@ export function f128_coset_rows(
   n: u32,
   logn: u32,
   twInv: usize,
-  tw: usize,
-  scale: usize,
+  fwd: usize,
+  mid: usize,
+  i0: u64,
+  i1: u64,
 ): i32 {
   // One value per row: a constant polynomial, already its own coset values.
   if (logn == 0) return OK;
+  const iota = elem(i0, i1);
   const rowBytes = <usize>n << 4;
   const end = a + <usize>rows * rowBytes;
-  for (let row = a; row < end; row += rowBytes) cosetRow(row, n, twInv, tw, scale);
+  for (let row = a; row < end; row += rowBytes) cosetRow(row, n, twInv, fwd, mid, iota);
   return OK;
 }
 
@@ -242,8 +312,10 @@ export function f128_sum_products_double(
   n: u32,
   logn: u32,
   twInv: usize,
-  tw: usize,
-  scale: usize,
+  fwd: usize,
+  mid: usize,
+  i0: u64,
+  i1: u64,
   out: usize,
 ): i32 {
   const rowBytes = <usize>n << 4;
@@ -265,12 +337,13 @@ export function f128_sum_products_double(
     store<u64>(out, s1, 24);
     return OK;
   }
+  const iota = elem(i0, i1);
   for (let j: u32 = 0; j < pairs; j++) {
     const x = a + (<usize>j << 1) * rowBytes;
     const y = x + rowBytes;
     mulAddInterleaved(x, y, out, n);
-    cosetRow(x, n, twInv, tw, scale);
-    cosetRow(y, n, twInv, tw, scale);
+    cosetRow(x, n, twInv, fwd, mid, iota);
+    cosetRow(y, n, twInv, fwd, mid, iota);
     mulAddInterleaved(x, y, out + 16, n);
   }
   return OK;

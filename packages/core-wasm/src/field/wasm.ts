@@ -55,7 +55,7 @@ class WasmField extends FieldBase {
   private readonly nInvCache: bigint[] = [];
   private readonly twiddleCache: BigUint64Array[] = [];
   private readonly invTwiddleCache: BigUint64Array[] = [];
-  private readonly cosetScaleCache: BigUint64Array[] = [];
+  private readonly cosetTableCache: BigUint64Array[] = [];
   /** Field128 only: the fused kernels of `cosetEvalsRows`, `sumProductsDoubled` (f128-ntt.ts). */
   private readonly cosetRows: Kernel | null;
   private readonly sumProducts: Kernel | null;
@@ -299,74 +299,86 @@ class WasmField extends FieldBase {
   }
 
   /**
-   * Writes the scale factors of f128_coset_rows at `at`: entry j is s^rev(j) / n, rev the
-   * log2(n)-bit reversal and s = nthRoot(2n); `tmp` is n elements of scratch space.
+   * Writes the tables of f128_coset_rows for size n >= 2 at `fwd` (n/2 elements) and `mid` (n
+   * elements), with 2.5 n elements of scratch space at `tmp`: fwd[b] = w^rev(b) over log2(n) - 1
+   * bits, mid[2b] = s^rev(2b) / n over log2(n) bits and mid[2b + 1] = fwd[b] * mid[2b], with
+   * w = nthRoot(n) and s = nthRoot(2n). Cached up to 2^16 like the twiddles.
    */
-  private placeCosetScale(at: number, tmp: number, n: number, logn: number): void {
+  private placeCosetTables(fwd: number, mid: number, tmp: number, n: number, logn: number): void {
     const u64 = this.arena.u64;
-    const cached = this.cosetScaleCache[logn];
+    const cached = this.cosetTableCache[logn];
     if (cached !== undefined) {
-      u64.set(cached, at / 8);
+      u64.set(cached, fwd / 8);
       return;
     }
+    const h = n / 2;
+    const ps = tmp;
+    const pw = ps + n * 16;
+    const pe = pw + h * 16;
     // draft-irtf-cfrg-vdaf-20 §6.1.2: set_s evaluates at s * Wn^i, s = nth_root(2n)
-    this.check(this.kn.powers(...this.sc(this.nthRoot(2 * n)), tmp, n));
-    this.check(this.kn.mul_scalar(tmp, ...this.sc(this.nInv(logn)), tmp, n));
-    const t = tmp / 8;
-    const o = at / 8;
-    for (let j = 0; j < n; j++) {
-      const r = logn === 0 ? 0 : reverseBits(j, logn);
-      u64[o + 2 * j] = u64[t + 2 * r];
-      u64[o + 2 * j + 1] = u64[t + 2 * r + 1];
+    this.check(this.kn.powers(...this.sc(this.nthRoot(2 * n)), ps, n));
+    this.check(this.kn.mul_scalar(ps, ...this.sc(this.nInv(logn)), ps, n));
+    this.check(this.kn.powers(...this.sc(this.nthRoot(n)), pw, h));
+    for (let b = 0; b < h; b++) {
+      copyWords(u64, pw / 8 + 2 * reverseBits(b, logn - 1), fwd / 8 + 2 * b);
+      copyWords(u64, ps / 8 + 2 * reverseBits(2 * b, logn), pe / 8 + 2 * b);
     }
-    if (logn <= TWIDDLE_CACHE_LOG) this.cosetScaleCache[logn] = u64.slice(o, o + 2 * n);
+    // The odd entries: fwd[b] * mid[2b], computed in place of the powers of w.
+    this.check(this.kn.mul(pe, fwd, pw, h));
+    for (let b = 0; b < h; b++) {
+      copyWords(u64, pe / 8 + 2 * b, mid / 8 + 4 * b);
+      copyWords(u64, pw / 8 + 2 * b, mid / 8 + 4 * b + 2);
+    }
+    // fwd and mid are adjacent: one cached copy holds both.
+    if (logn <= TWIDDLE_CACHE_LOG) this.cosetTableCache[logn] = u64.slice(fwd / 8, fwd / 8 + 3 * n);
   }
 
   /**
-   * Lays out `words` words of data, then the forward and inverse twiddles and the coset scale
-   * factors of size n (the tables of f128_coset_rows), `extra` bytes after them.
+   * Lays out `words` words of data, then the tables of f128_coset_rows for size n >= 2 (inverse
+   * twiddles, fwd, mid), then `extra` bytes.
    *
-   * @returns the offsets of the data, the forward twiddles, the inverse ones, the scale factors
-   *   and the extra region.
+   * @returns the offsets of the data, the inverse twiddles, fwd, mid and the extra region.
    */
   private cosetLayout(words: number, n: number, logn: number, extra: number): number[] {
     const tb = this.twiddleBytes(n);
-    const pa = this.arena.layout(words * 8, tb, tb + 2 * n * 16 + extra);
-    const tw = this.arena.p1;
-    const twi = this.arena.p2;
-    const scale = twi + tb;
-    this.placeTwiddles(tw, n, logn);
+    const pa = this.arena.layout(words * 8, tb, n * 24 + Math.max(extra, n * 40));
+    const twi = this.arena.p1;
+    const fwd = this.arena.p2;
+    const mid = fwd + n * 8;
+    const rest = mid + n * 16;
     this.placeInvTwiddles(twi, n, logn);
-    this.placeCosetScale(scale, scale + n * 16, n, logn);
-    return [pa, tw, twi, scale, scale + n * 16];
+    this.placeCosetTables(fwd, mid, rest, n, logn);
+    return [pa, twi, fwd, mid, rest];
   }
 
   override sumProductsDoubled(wires: FieldVec, pairs: number): FieldVec {
-    if (this.sumProducts === null) return super.sumProductsDoubled(wires, pairs);
     const [n, logn] = this.productPairsArgs(wires, pairs);
-    const [pa, tw, twi, scale, po] = this.cosetLayout(wires.length, n, logn, 2 * n * 16);
+    if (this.sumProducts === null || n < 2) return super.sumProductsDoubled(wires, pairs);
+    const [pa, twi, fwd, mid, po] = this.cosetLayout(wires.length, n, logn, 2 * n * 16);
     this.put64(wires, pa);
-    this.check(this.sumProducts(pa, pairs, n, logn, twi, tw, scale, po));
+    const iota = this.sc(this.nthRoot(4));
+    this.check(this.sumProducts(pa, pairs, n, logn, twi, fwd, mid, ...iota, po));
     return this.take(po, 4 * n);
   }
 
   cosetEvalsRows(vals: FieldVec, rows: number, out?: FieldVec): FieldVec {
     const [n, logn] = this.cosetRowsArgs(vals, rows);
     this.outFor(vals.length, out);
-    if (this.cosetRows !== null) {
-      const [pa, tw, twi, scale] = this.cosetLayout(vals.length, n, logn, 0);
+    if (this.cosetRows !== null && n >= 2) {
+      const [pa, twi, fwd, mid] = this.cosetLayout(vals.length, n, logn, 0);
       this.put64(vals, pa);
-      this.check(this.cosetRows(pa, rows, n, logn, twi, tw, scale));
+      const iota = this.sc(this.nthRoot(4));
+      this.check(this.cosetRows(pa, rows, n, logn, twi, fwd, mid, ...iota));
       return this.take(pa, vals.length, out);
     }
-    // Field64: the two existing kernels per row, on the data in linear memory.
+    // Field64, or one element per row: the two NTT kernels per row, in linear memory.
     const pa = this.arena.layout(vals.length * 8, this.twiddleBytes(n));
     const tw = this.arena.p1;
     this.put64(vals, pa);
     this.placeTwiddles(tw, n, logn);
     const nInv = this.sc(this.nInv(logn));
     const s = this.sc(this.nthRoot(2 * n));
-    for (let r = 0, row = pa; r < rows; r++, row += n * 8) {
+    for (let r = 0, row = pa; r < rows; r++, row += n * this.words * 8) {
       this.check(this.kn.inv_ntt(row, n, logn, ...nInv, tw));
       this.check(this.kn.ntt_coset(row, n, logn, ...s, tw));
     }
@@ -467,6 +479,12 @@ function f128Kernel(exports: WebAssembly.Exports, name: string): Kernel {
   const f = exports[name];
   if (typeof f !== 'function') throw new BackendError(`wasm kernel ${name} missing`);
   return f as Kernel;
+}
+
+/** Copies the Field128 element at word offset `from` to word offset `to`. */
+function copyWords(u64: BigUint64Array, from: number, to: number): void {
+  u64[to] = u64[from];
+  u64[to + 1] = u64[from + 1];
 }
 
 /** The low `bits` bits of j in reverse order. */
