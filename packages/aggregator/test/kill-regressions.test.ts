@@ -14,6 +14,7 @@ import {
   awaitCollection,
   COLLECTOR_TOKEN,
   deploy,
+  leaderSelectedCollectionReq,
   makeReports,
   openResult,
   postCollection,
@@ -228,77 +229,87 @@ describe('leader-selected batches formed by two processes sharing PostgreSQL', (
 });
 
 describe('two Leaders sharing PostgreSQL: a job formed while the other collects', () => {
-  it('is waited for, so that both aggregators agree on the batch (no batchMismatch)', async () => {
-    await withSchemas(2, async ([leaderStore, helperStore]) => {
-      // Leader A pauses right before marking the batch collected, at the test's signal.
-      const inner = await openDatastore(leaderStore);
-      let beforeCollect: (() => Promise<void>) | undefined;
-      const gated: Datastore = {
-        dialect: inner.dialect,
-        transaction: async (name, fn) => {
-          const hook = name === 'collect-buckets' ? beforeCollect : undefined;
-          if (hook !== undefined) {
-            beforeCollect = undefined;
-            await hook();
-          }
-          return inner.transaction(name, fn);
-        },
-        schemaVersion: () => inner.schemaVersion(),
-        close: () => inner.close(),
-      };
-      const d = await deploy({
-        vdaf: { type: 'Prio3Count' },
-        leaderStore,
-        helperStore,
-        leaderOptions: { store: gated },
-      });
-      // Leader B holds the Helper's answer to its init request until the test releases it.
-      let heldAnswer: (() => void) | undefined;
-      let answered!: () => void;
-      const bGotAnswer = new Promise<void>((r) => (answered = r));
-      const b = await createAggregator({
-        store: leaderStore,
-        tasks: [d.leaderSpec],
-        logger: quietLogger,
-        unsafeDisableNoiseForTesting: true,
-        fetch: async (input, init) => {
-          const res = await fetch(input, init);
-          if (String(input).endsWith('/aggregation_jobs') && init?.method === 'POST') {
-            answered();
-            await new Promise<void>((r) => (heldAnswer = r));
-          }
-          return res;
-        },
-      });
-      try {
-        const reports = await makeReports(d, [1, 1, 0]);
-        expect((await upload(d, reports)).status).toBe(200);
-        await d.leader.runDriversOnce();
-        const req = timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n);
-        const location = (await postCollection(d, req)).headers.get('location')!;
-        // Between A's check that the batch is fully aggregated and its marking, a late report
-        // arrives and B forms and sends a job for it (the Helper commits it; B's commit waits).
-        let bPass: Promise<unknown> | undefined;
-        beforeCollect = async () => {
-          expect((await upload(d, await makeReports(d, [1]))).status).toBe(200);
-          bPass = b.runDriversOnce();
-          await bGotAnswer;
+  it.each(['time_interval', 'leader_selected'] as const)(
+    'is waited for (%s), so that both aggregators agree on the batch (no batchMismatch)',
+    async (batchMode) => {
+      await withSchemas(2, async ([leaderStore, helperStore]) => {
+        // Leader A pauses right before marking the batch collected, at the test's signal.
+        const inner = await openDatastore(leaderStore);
+        let beforeCollect: (() => Promise<void>) | undefined;
+        const gated: Datastore = {
+          dialect: inner.dialect,
+          transaction: async (name, fn) => {
+            const hook = name === 'collect-buckets' ? beforeCollect : undefined;
+            if (hook !== undefined) {
+              beforeCollect = undefined;
+              await hook();
+            }
+            return inner.transaction(name, fn);
+          },
+          schemaVersion: () => inner.schemaVersion(),
+          close: () => inner.close(),
         };
-        const aPass = d.leader.runDriversOnce();
-        await waitFor('leader B to have its answer', () => heldAnswer);
-        await aPass;
-        heldAnswer!();
-        await bPass;
-        const res = await awaitCollection(d, location);
-        const body = new Uint8Array(await res.arrayBuffer());
-        expect(res.status, new TextDecoder().decode(body)).toBe(200);
-        expect(await openResult(d, req, body)).toEqual({ result: 3n, reportCount: 4n });
-      } finally {
-        heldAnswer?.();
-        await b.close();
-        await d.close();
-        await inner.close();
-      }
-    });
-  });
+        // Leader-selected: the batch (3 to 10 reports) is still open when it is collected.
+        const d = await deploy({
+          vdaf: { type: 'Prio3Count' },
+          leaderStore,
+          helperStore,
+          leaderOptions: { store: gated },
+          batchMode,
+          minBatchSize: 3,
+          ...(batchMode === 'leader_selected' ? { maxBatchSize: 10 } : {}),
+        });
+        // Leader B holds the Helper's answer to its init request until the test releases it.
+        let heldAnswer: (() => void) | undefined;
+        let answered!: () => void;
+        const bGotAnswer = new Promise<void>((r) => (answered = r));
+        const b = await createAggregator({
+          store: leaderStore,
+          tasks: [d.leaderSpec],
+          logger: quietLogger,
+          unsafeDisableNoiseForTesting: true,
+          fetch: async (input, init) => {
+            const res = await fetch(input, init);
+            if (String(input).endsWith('/aggregation_jobs') && init?.method === 'POST') {
+              answered();
+              await new Promise<void>((r) => (heldAnswer = r));
+            }
+            return res;
+          },
+        });
+        try {
+          const reports = await makeReports(d, [1, 1, 0]);
+          expect((await upload(d, reports)).status).toBe(200);
+          await d.leader.runDriversOnce();
+          const req =
+            batchMode === 'time_interval'
+              ? timeIntervalCollectionReq(reports[0].reportMetadata.time, 1n)
+              : leaderSelectedCollectionReq();
+          const location = (await postCollection(d, req)).headers.get('location')!;
+          // Between A's check that the batch is fully aggregated and its marking, a late report
+          // arrives and B forms and sends a job for it (the Helper commits it; B's commit waits).
+          let bPass: Promise<unknown> | undefined;
+          beforeCollect = async () => {
+            expect((await upload(d, await makeReports(d, [1]))).status).toBe(200);
+            bPass = b.runDriversOnce();
+            await bGotAnswer;
+          };
+          const aPass = d.leader.runDriversOnce();
+          await waitFor('leader B to have its answer', () => heldAnswer);
+          await aPass;
+          heldAnswer!();
+          await bPass;
+          const res = await awaitCollection(d, location);
+          const body = new Uint8Array(await res.arrayBuffer());
+          expect(res.status, new TextDecoder().decode(body)).toBe(200);
+          expect(await openResult(d, req, body)).toEqual({ result: 3n, reportCount: 4n });
+        } finally {
+          heldAnswer?.();
+          await b.close();
+          await d.close();
+          await inner.close();
+        }
+      });
+    },
+  );
 });
