@@ -704,6 +704,46 @@ describe('a malicious Helper', () => {
 });
 
 describe('item resources, methods and paths', () => {
+  it('refuse wrong media types and oversized bodies on every POST endpoint', async () => {
+    const t = d.task.id;
+    const before = state();
+    const created = await post(
+      helperUrl(ResourcePath.aggregationJobs(t)),
+      await initReq([1]),
+      MediaType.aggregationJobInitReq,
+      PEER_TOKEN,
+    );
+    expect(created.status).toBe(200);
+    await created.arrayBuffer();
+    const job = new URL(created.headers.get('location')!.slice(1), d.helperHost.url);
+    const afterJob = state();
+    expect(afterJob).not.toBe(before);
+    const endpoints: [URL, string, string | undefined][] = [
+      [leaderUrl(ResourcePath.reports(t)), MediaType.uploadReq, undefined],
+      [helperUrl(ResourcePath.aggregationJobs(t)), MediaType.aggregationJobInitReq, PEER_TOKEN],
+      [job, MediaType.aggregationJobContinueReq, PEER_TOKEN],
+      [leaderUrl(ResourcePath.collectionJobs(t)), MediaType.collectionJobReq, COLLECTOR_TOKEN],
+      [helperUrl(ResourcePath.aggregateShares(t)), MediaType.aggregateShareReq, PEER_TOKEN],
+    ];
+    const types = [
+      'application/octet-stream',
+      'application/ppm-dap;message=hpke-config-list',
+      MediaType.uploadReq.replace('upload-req', 'upload-reqx'),
+      '',
+    ];
+    for (const [url, right, token] of endpoints) {
+      for (const type of types.filter((x) => x !== right)) {
+        const res = await post(url, new Uint8Array(8), type, token);
+        expect([url.pathname, type, res.status]).toEqual([url.pathname, type, 415]);
+        await res.arrayBuffer();
+      }
+      const big = await post(url, new Uint8Array(65 * 1024), right, token);
+      expect([url.pathname, big.status]).toEqual([url.pathname, 413]);
+      await big.arrayBuffer();
+    }
+    expect(state()).toBe(afterJob);
+  });
+
   it('answer wrong methods, malformed or unknown IDs and bad tokens without changing state', async () => {
     const id16 = Buffer.from(new Uint8Array(16).fill(9)).toString('base64url');
     const t = d.task.id;
