@@ -423,6 +423,43 @@ describe('round trip with an asynchronous Helper', () => {
     }
   });
 
+  it('deletes a job still in progress once its work is stored, then forgets it', async () => {
+    const d = await deploy({
+      vdaf,
+      leaderStore: store(),
+      helperStore: store(),
+      helperOptions: asyncHelper,
+    });
+    try {
+      const body = await initBody(
+        d,
+        Array.from({ length: 100 }, (_, i) => i),
+      );
+      const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
+      const auth = { authorization: `Bearer ${PEER_TOKEN}` };
+      const post = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': MediaType.aggregationJobInitReq, ...auth },
+          body: body as unknown as BodyInit,
+        });
+      const first = await post();
+      expect((await first.arrayBuffer()).byteLength).toBe(0);
+      const jobUrl = new URL(first.headers.get('location')!.slice(1), d.helperHost.url);
+      const del = await fetch(jobUrl, { method: 'DELETE', headers: auth });
+      expect(del.status).toBe(200);
+      const gone = await fetch(jobUrl, { headers: auth });
+      expect(gone.status).toBe(404);
+      const unrecognized = 'urn:ietf:params:ppm:dap:error:unrecognizedAggregationJob';
+      expect(((await gone.json()) as { type: string }).type).toBe(unrecognized);
+      const again = await post();
+      expect(again.status).toBe(404);
+      expect(((await again.json()) as { type: string }).type).toBe(unrecognized);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('gives the exact sum through the Leader polling the Helper, even when a poll finds no job', async () => {
     // The Leader's first poll of an aggregation job is answered as by a Helper that lost the
     // job (unrecognizedAggregationJob): the Leader sends the identical job again later.
