@@ -99,9 +99,34 @@ function ditStages(a: usize, n: u32, tw: usize, fromHalf: u32): void {
   }
 }
 
+/**
+ * The DIF stage of half-size 2 (n >= 8): in each block of four the first butterfly has the
+ * factor 1 and the second the factor t, so the products of two blocks make one SIMD step.
+ */
+function difHalf2(a: usize, n: u32, t: v128): void {
+  const end = a + (<usize>n << 4);
+  for (let pu = a; pu < end; pu += 128) {
+    addSubAt(pu, pu + 32, load<u64>(pu, 32), load<u64>(pu, 40));
+    addSubAt(pu + 64, pu + 96, load<u64>(pu, 96), load<u64>(pu, 104));
+    const d0 = sumStoreDiff(pu + 16, pu + 48);
+    const d1 = sumStoreDiff(pu + 80, pu + 112);
+    mul128x2v(d0, d1, t, t);
+    const l = VL;
+    const h = VH;
+    const e0 = i8x16.shuffle(l, h, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const e1 = i8x16.shuffle(l, h, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    v128.store(pu, e0, 48);
+    v128.store(pu, e1, 112);
+  }
+}
+
 /** Stages of half-size n/2 down to 2 of the DIF transform: natural in, bit-reversed out. */
 function difStages(a: usize, n: u32, tw: usize): void {
   for (let h: u32 = n >> 1; h >= 2; h >>= 1) {
+    if (h == 2 && n >= 8) {
+      difHalf2(a, n, v128.load(tw, 32));
+      break;
+    }
     const t = tw + (<usize>(h - 1) << 4);
     const hb = <usize>h << 4;
     for (let i: u32 = 0; i < n; i += h << 1) {
