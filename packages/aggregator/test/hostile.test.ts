@@ -703,6 +703,61 @@ describe('a malicious Helper', () => {
   });
 });
 
+describe('the admin API', () => {
+  it('answers random and malformed bodies with 400 and changes nothing', async () => {
+    const admin = 'admin-token-0123456789abcdef';
+    const x = await deploy({
+      vdaf: { type: 'Prio3Count' },
+      leaderStore: `sqlite:${join(dir, 'admin-l.db')}`,
+      helperStore: `sqlite:${join(dir, 'admin-h.db')}`,
+      leaderOptions: { adminToken: admin },
+    });
+    try {
+      const before = snapshot(join(dir, 'admin-l.db'));
+      const send = (path: string, body: Uint8Array | string) =>
+        fetch(new URL(path.slice(1), x.leaderHost.url), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: body as unknown as BodyInit,
+        });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 200 }),
+            fc.json({ maxDepth: 2 }).filter((j) => !/^\{/.test(j)),
+            fc
+              .dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }))
+              .map((o) => JSON.stringify(o)),
+          ),
+          async (body) => {
+            const res = await send('/admin/tasks', body);
+            expect(res.status).toBe(400);
+            await res.arrayBuffer();
+          },
+        ),
+        { numRuns: 60, seed: 8 },
+      );
+      for (const body of [
+        new Uint8Array([0xff, 0xfe]),
+        '[1]',
+        '"x"',
+        '{"graceSeconds":-1}',
+        '{"graceSeconds":"1"}',
+      ]) {
+        const res = await send('/admin/hpke_keys/rotate', body);
+        expect(res.status).toBe(400);
+        await res.arrayBuffer();
+      }
+      const big = await send('/admin/tasks', 'x'.repeat(2 << 20));
+      expect(big.status).toBe(413);
+      await big.arrayBuffer();
+      expect(snapshot(join(dir, 'admin-l.db'))).toBe(before);
+    } finally {
+      await x.close();
+    }
+  });
+});
+
 describe('item resources, methods and paths', () => {
   it('refuse wrong media types and oversized bodies on every POST endpoint', async () => {
     const t = d.task.id;
