@@ -69,15 +69,18 @@ describe('a faulty network between real aggregator processes', () => {
       vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
       helperEndpoint: helperProxy.url,
     });
+    // The Helper runs the packaged CLI (`pm-aggregator serve`), the Leader the test script.
     let helper = await startAggregator(
       {
         name: 'helper',
         store: `sqlite:${join(dir, 'helper.db')}`,
         tasks: [t.helperSpec],
         drivers: { enabled: false },
+        cli: true,
       },
       dir,
     );
+    expect(helper.logCount('listening'), 'the CLI announced its port').toBe(1);
     helperProxy.setTarget(helper.url);
     const leaderStore = `sqlite:${join(dir, 'leader.db')}`;
     const leader = await startAggregator(

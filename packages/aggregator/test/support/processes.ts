@@ -10,6 +10,7 @@ import type { DriverConfig, TaskSpec } from '../../src/config.js';
 
 const pkg = join(import.meta.dirname, '..', '..');
 const script = join(import.meta.dirname, 'aggregator-process.mjs');
+const cli = join(pkg, 'bin', 'pm-aggregator.js');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -67,6 +68,25 @@ export interface ProcessOptions {
   port?: number;
   /** Helper: how long an init request is answered synchronously (0: always asynchronously). */
   aggregationSyncMs?: number;
+  /**
+   * Runs the packaged CLI (`bin/pm-aggregator.js serve --config FILE`) instead of the test
+   * script; its peer requests then carry no `x-pm-test-sender` header.
+   */
+  cli?: boolean;
+}
+
+/** The CLI's configuration file for these options (see `parseConfig`). */
+function cliConfig(o: ProcessOptions): Record<string, unknown> {
+  return {
+    store: o.store,
+    listen: { host: '127.0.0.1', port: o.port ?? 0 },
+    tasks: o.tasks,
+    drivers: o.drivers,
+    // info: the CLI announces its port in its `listening` record.
+    logLevel: 'info',
+    unsafeDisableNoiseForTesting: true,
+    ...(o.aggregationSyncMs === undefined ? {} : { aggregationSyncMs: o.aggregationSyncMs }),
+  };
 }
 
 /** A running aggregator process. */
@@ -104,22 +124,29 @@ export async function startAggregator(
   timeoutMs = 20_000,
 ): Promise<AggregatorProcess> {
   const file = join(dir, `${options.name}-${Date.now()}-${Math.random()}.json`);
-  writeFileSync(file, JSON.stringify(options));
-  const child: ChildProcess = spawn(process.execPath, [script, file], {
+  writeFileSync(file, JSON.stringify(options.cli === true ? cliConfig(options) : options));
+  const args = options.cli === true ? [cli, 'serve', '--config', file] : [script, file];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: pkg,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errLines: string[] = [];
   const messages = new Map<string, number>();
+  /** Counts a pino record's message; the CLI logs on stdout, the test script on stderr. */
+  const countRecord = (line: string): Record<string, unknown> | undefined => {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      if (typeof record.msg === 'string')
+        messages.set(record.msg, (messages.get(record.msg) ?? 0) + 1);
+      return record;
+    } catch {
+      return undefined;
+    }
+  };
   createInterface({ input: child.stderr! }).on('line', (l) => {
     errLines.push(l);
     if (errLines.length > 40) errLines.shift();
-    try {
-      const msg = (JSON.parse(l) as { msg?: unknown }).msg;
-      if (typeof msg === 'string') messages.set(msg, (messages.get(msg) ?? 0) + 1);
-    } catch {
-      // Not a log record (e.g. a crash trace): kept in errLines only.
-    }
+    countRecord(l);
   });
   running.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
@@ -134,14 +161,12 @@ export async function startAggregator(
       reject(new Error(`${options.name}: no listening line within ${timeoutMs} ms`));
     }, timeoutMs);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { event?: string; port?: number };
-        if (msg.event === 'listening' && typeof msg.port === 'number') {
-          clearTimeout(timer);
-          resolve(msg.port);
-        }
-      } catch {
-        // Not one of our lines.
+      const record = countRecord(line);
+      // The test script prints {"event":"listening"}; the CLI logs {"msg":"listening"}.
+      const listening = record?.event === 'listening' || record?.msg === 'listening';
+      if (listening && typeof record?.port === 'number') {
+        clearTimeout(timer);
+        resolve(record.port);
       }
     });
     void exited.then(({ code, signal }) => {
