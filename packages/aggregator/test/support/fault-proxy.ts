@@ -24,7 +24,14 @@ export interface ProxiedRequest {
   location?: string | null;
 }
 
-/** What the proxy does with one request. */
+/**
+ * What the proxy does with one request: `forward` it; `fail` it with `status` without
+ * forwarding; `delay` it by `ms` before forwarding; forward it and answer `slow`ly, `ms` after
+ * the upstream did; forward it twice and answer the second response (`duplicate`); `hold` it
+ * until `release()`; or forward it, run `afterUpstream` (e.g. a SIGKILL) and cut the client's
+ * connection instead of answering (`drop`: the upstream acted, its answer is lost). An
+ * unreachable upstream is answered 502, as a gateway would.
+ */
 export type Action =
   | { kind: 'forward' }
   | { kind: 'fail'; status: number }
