@@ -1,6 +1,7 @@
 // HPKE for DAP-18: the RFC 9180 Appendix A.1.1 known-answer vector for DHKEM(X25519,
 // HKDF-SHA256), HKDF-SHA256, AES-128-GCM in Base mode, round trips, every rejection and its code,
-// on both X25519 implementations (WebCrypto and the pure-JS fallback), and prepared keys.
+// on every backend (node:crypto primitives, WebCrypto, the pure-JS X25519), prepared keys, and
+// interop between the backends both ways.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as dap from '../src/dap/index.js';
@@ -53,7 +54,7 @@ describe('DAP-18 info strings', () => {
   });
 });
 
-const backends = ['webcrypto', 'js'] as const;
+const backends = ['node', 'webcrypto', 'js'] as const;
 
 for (const backend of backends) {
   describe(`backend ${backend}`, () => {
@@ -320,13 +321,35 @@ describe('choosing the X25519 implementation', () => {
     await dap.selectHpkeBackend('auto');
   });
 
-  it('uses WebCrypto where the platform has X25519 (Node 20 does)', async () => {
-    expect(await dap.selectHpkeBackend('auto')).toBe('webcrypto');
-    expect(await dap.hpkeBackend()).toBe('webcrypto');
+  it('uses the node:crypto primitives when running in Node', async () => {
+    expect(await dap.selectHpkeBackend('auto')).toBe('node');
+    expect(await dap.hpkeBackend()).toBe('node');
+  });
+
+  /** Runs `body` as if this were not Node (as in a browser): `process.versions.node` is unset. */
+  async function outsideNode(body: () => Promise<void>): Promise<void> {
+    const saved = Object.getOwnPropertyDescriptor(process.versions, 'node')!;
+    Object.defineProperty(process.versions, 'node', { ...saved, value: undefined });
+    try {
+      await body();
+    } finally {
+      Object.defineProperty(process.versions, 'node', saved);
+    }
+  }
+
+  it('outside Node, takes WebCrypto and refuses node', async () => {
+    await outsideNode(async () => {
+      expect(await dap.selectHpkeBackend('auto')).toBe('webcrypto');
+      await expect(dap.selectHpkeBackend('node')).rejects.toThrow(
+        hpkeCode('HPKE_UNSUPPORTED_SUITE'),
+      );
+      expect(await dap.hpkeBackend()).toBe('webcrypto');
+    });
+    expect(await dap.selectHpkeBackend('auto')).toBe('node');
   });
 
   it('falls back to the pure-JS X25519 where WebCrypto cannot do X25519', async () => {
-    // A platform whose WebCrypto lacks X25519: every X25519 key generation fails.
+    // A browser whose WebCrypto lacks X25519: every X25519 key generation fails.
     const subtle = globalThis.crypto.subtle;
     const real = subtle.generateKey.bind(subtle);
     const spy = vi.spyOn(subtle, 'generateKey').mockImplementation(((
@@ -339,7 +362,9 @@ describe('choosing the X25519 implementation', () => {
       return real(alg, ...rest);
     }) as typeof subtle.generateKey);
     try {
-      expect(await dap.selectHpkeBackend('auto')).toBe('js');
+      await outsideNode(async () => {
+        expect(await dap.selectHpkeBackend('auto')).toBe('js');
+      });
       await expect(dap.selectHpkeBackend('webcrypto')).rejects.toThrow(
         hpkeCode('HPKE_UNSUPPORTED_SUITE'),
       );
@@ -350,15 +375,17 @@ describe('choosing the X25519 implementation', () => {
         ephemeralIkm: h(A11.ikmE),
       });
       expect(toHex(ct.payload)).toBe(A11.ct);
+      // In Node the node:crypto primitives do not need WebCrypto's X25519.
+      expect(await dap.selectHpkeBackend('auto')).toBe('node');
     } finally {
       spy.mockRestore();
     }
-    expect(await dap.selectHpkeBackend('auto')).toBe('webcrypto');
+    expect(await dap.selectHpkeBackend('auto')).toBe('node');
   });
 
   it('refuses an unknown choice and keeps the current one', async () => {
     await dap.selectHpkeBackend('js');
-    for (const bad of ['native', '', undefined, 1]) {
+    for (const bad of ['native', 'Node', '', undefined, 1]) {
       await expect(dap.selectHpkeBackend(bad as never)).rejects.toThrow(
         expect.objectContaining({ code: 'PARAM' }),
       );
@@ -366,33 +393,57 @@ describe('choosing the X25519 implementation', () => {
     expect(await dap.hpkeBackend()).toBe('js');
   });
 
-  it('interoperates: either implementation opens what the other sealed', async () => {
+  it('interoperates: every backend opens what each other one sealed', async () => {
     const info = dap.aggregateShareInfo(dap.Role.leader);
     const aad = new Uint8Array([1]);
-    for (const [from, to] of [
-      ['js', 'webcrypto'],
-      ['webcrypto', 'js'],
-    ] as const) {
-      await dap.selectHpkeBackend(from);
-      const kp = await dap.generateHpkeKeypair(1);
-      const cts = await Promise.all(
-        [0, 1, 50].map((n) => dap.hpkeSeal(kp.config, info, aad, new Uint8Array(n).fill(n))),
-      );
-      await dap.selectHpkeBackend(to);
-      const keys = await dap.HpkeRecipientKeys.prepare(kp);
-      for (const [i, n] of [0, 1, 50].entries()) {
-        expect(await keys.open(info, aad, cts[i])).toEqual(new Uint8Array(n).fill(n));
-        expect(await dap.hpkeOpen(kp, info, aad, cts[i])).toEqual(new Uint8Array(n).fill(n));
+    for (const from of backends) {
+      for (const to of backends) {
+        if (from === to) continue;
+        await dap.selectHpkeBackend(from);
+        const kp = await dap.generateHpkeKeypair(1);
+        const sizes = [0, 1, 50, 1000];
+        const cts = await Promise.all(
+          sizes.map((n) => dap.hpkeSeal(kp.config, info, aad, new Uint8Array(n).fill(n))),
+        );
+        await dap.selectHpkeBackend(to);
+        const keys = await dap.HpkeRecipientKeys.prepare(kp);
+        for (const [i, n] of sizes.entries()) {
+          expect(await keys.open(info, aad, cts[i])).toEqual(new Uint8Array(n).fill(n));
+          expect(await dap.hpkeOpen(kp, info, aad, cts[i])).toEqual(new Uint8Array(n).fill(n));
+          // And a tampered copy is refused on the receiving side too.
+          const bad = { ...cts[i], payload: cts[i].payload.slice() };
+          bad.payload[0] ^= 1;
+          await expect(keys.open(info, aad, bad)).rejects.toThrow(hpkeCode('HPKE_OPEN'));
+        }
       }
     }
   });
 
+  it('derives the same key pair from the same ikm on every backend', async () => {
+    const ikm = new Uint8Array(40).map((_, i) => i * 7);
+    const pairs = [];
+    for (const b of backends) {
+      await dap.selectHpkeBackend(b);
+      pairs.push(await dap.deriveHpkeKeypair(9, ikm));
+    }
+    for (const p of pairs.slice(1)) {
+      expect(toHex(p.privateKey)).toBe(toHex(pairs[0].privateKey));
+      expect(toHex(p.config.publicKey)).toBe(toHex(pairs[0].config.publicKey));
+    }
+  });
+
   it('keeps prepared keys on the implementation they were made with', async () => {
-    await dap.selectHpkeBackend('js');
-    const kp = await dap.generateHpkeKeypair(1);
-    const keys = await dap.HpkeRecipientKeys.prepare(kp);
-    await dap.selectHpkeBackend('webcrypto');
-    const ct = await dap.hpkeSeal(kp.config, new Uint8Array(0), new Uint8Array(0), h('0102'));
-    expect(await keys.open(new Uint8Array(0), new Uint8Array(0), ct)).toEqual(h('0102'));
+    for (const [made, now] of [
+      ['js', 'webcrypto'],
+      ['node', 'js'],
+      ['webcrypto', 'node'],
+    ] as const) {
+      await dap.selectHpkeBackend(made);
+      const kp = await dap.generateHpkeKeypair(1);
+      const keys = await dap.HpkeRecipientKeys.prepare(kp);
+      await dap.selectHpkeBackend(now);
+      const ct = await dap.hpkeSeal(kp.config, new Uint8Array(0), new Uint8Array(0), h('0102'));
+      expect(await keys.open(new Uint8Array(0), new Uint8Array(0), ct)).toEqual(h('0102'));
+    }
   });
 });

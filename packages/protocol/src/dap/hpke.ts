@@ -1,6 +1,6 @@
 // HPKE (RFC 9180, mode Base) for DAP-18 with the mandatory suite DHKEM(X25519, HKDF-SHA256),
-// HKDF-SHA256, AES-128-GCM (draft-ietf-ppm-dap-18 §7), via @hpke/core, plus the DAP-18
-// application info strings (§4.4.2.1, §4.6.7) and recipient keys prepared once for many opens.
+// HKDF-SHA256, AES-128-GCM (draft-ietf-ppm-dap-18 §7), via @hpke/core on node:crypto, WebCrypto or
+// pure-JS primitives, plus the DAP-18 info strings (§4.4.2.1, §4.6.7) and prepared recipient keys.
 import {
   Aes128Gcm,
   CipherSuite,
@@ -28,20 +28,20 @@ export interface HpkeKeypair {
 }
 
 /**
- * Which X25519 implementation HPKE uses: `webcrypto` is @hpke/core's own KEM on the platform's
- * WebCrypto X25519 (native in Node and in current browsers); `js` is @hpke/dhkem-x25519's pure
- * JavaScript X25519, the fallback for platforms whose WebCrypto lacks X25519. KDF and AEAD are
- * WebCrypto's in both.
+ * Which primitives HPKE uses under @hpke/core's key schedule: `node` is node:crypto for X25519,
+ * HKDF-SHA256 and AES-128-GCM, all synchronous (see hpke-node.ts; Node only); `webcrypto` is
+ * @hpke/core's own KEM, KDF and AEAD on the platform's WebCrypto (X25519 native in Node and in
+ * current browsers); `js` is @hpke/dhkem-x25519's pure JavaScript X25519 with WebCrypto's KDF
+ * and AEAD, for platforms whose WebCrypto lacks X25519.
  */
-export type HpkeBackend = 'webcrypto' | 'js';
+export type HpkeBackend = 'node' | 'webcrypto' | 'js';
 
 function makeSuite(kem: CipherSuite['kem']): CipherSuite {
   return new CipherSuite({ kem, kdf: new HkdfSha256(), aead: new Aes128Gcm() });
 }
 
-/** One seal and open on the native KEM: some platforms lack X25519 in WebCrypto, or fail late. */
-async function nativeSuiteWorks(s: CipherSuite): Promise<boolean> {
-  if (globalThis.crypto?.subtle === undefined) return false;
+/** One seal and open: a platform may lack a primitive, or fail only when it is used. */
+async function suiteWorks(s: CipherSuite): Promise<boolean> {
   try {
     const pair = await s.kem.generateKeyPair();
     const probe = new Uint8Array([1, 2, 3]);
@@ -50,6 +50,30 @@ async function nativeSuiteWorks(s: CipherSuite): Promise<boolean> {
     return pt.length === 3 && pt[0] === 1 && pt[1] === 2 && pt[2] === 3;
   } catch {
     return false;
+  }
+}
+
+async function webcryptoSuite(): Promise<CipherSuite | undefined> {
+  if (globalThis.crypto?.subtle === undefined) return undefined;
+  const s = makeSuite(new NativeDhkemX25519());
+  return (await suiteWorks(s)) ? s : undefined;
+}
+
+function runningInNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+async function nodeSuite(): Promise<CipherSuite | undefined> {
+  if (!runningInNode()) return undefined;
+  try {
+    // Loaded only in Node; browser bundles get hpke-node-absent.ts instead (package.json
+    // "browser" map), so they never contain node:crypto.
+    const { createNodeHpkeSuite } = await import('./hpke-node.js');
+    const s = createNodeHpkeSuite();
+    return (await suiteWorks(s)) ? s : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -67,8 +91,10 @@ interface Backend {
 let current: Promise<Backend> | undefined;
 
 async function autoBackend(): Promise<Backend> {
-  const native = makeSuite(new NativeDhkemX25519());
-  if (await nativeSuiteWorks(native)) return { kind: 'webcrypto', suite: native };
+  const node = await nodeSuite();
+  if (node !== undefined) return { kind: 'node', suite: node };
+  const web = await webcryptoSuite();
+  if (web !== undefined) return { kind: 'webcrypto', suite: web };
   return { kind: 'js', suite: await jsSuite() };
 }
 
@@ -77,38 +103,40 @@ function backend(): Promise<Backend> {
   return current;
 }
 
+function unavailable(choice: 'node' | 'webcrypto'): HpkeError {
+  const wanted = choice === 'node' ? 'node:crypto with x25519' : 'webcrypto with x25519';
+  return new HpkeError(
+    `hpke backend: expected ${wanted}, received a platform without it`,
+    'HPKE_UNSUPPORTED_SUITE',
+  );
+}
+
 /**
- * Chooses the X25519 implementation of every later HPKE call. By default (`auto`) the first
- * call probes WebCrypto once and uses it when a seal and open succeed, else the pure-JS KEM.
- * Keys prepared with {@link HpkeRecipientKeys.prepare} keep the implementation they were made
- * with.
+ * Chooses the primitives of every later HPKE call. By default (`auto`) the first call probes
+ * once, with a seal and an open, and takes the first that works of `node` (only when running in
+ * Node), `webcrypto` and `js`. Keys prepared with {@link HpkeRecipientKeys.prepare} keep the
+ * implementation they were made with.
  *
- * @param choice `auto`, `webcrypto` or `js`
+ * @param choice `auto`, `node`, `webcrypto` or `js`
  * @returns the implementation now in use
- * @throws {HpkeError} `HPKE_UNSUPPORTED_SUITE` when `webcrypto` is asked for and the platform's
- *   WebCrypto cannot do X25519 (the previous choice stays)
+ * @throws {HpkeError} `HPKE_UNSUPPORTED_SUITE` when `node` or `webcrypto` is asked for and the
+ *   platform cannot do it (the previous choice stays)
  * @throws {ParamError} for any other choice
- * @example await selectHpkeBackend('js') // e.g. to compare both in a test
+ * @example await selectHpkeBackend('js') // e.g. to compare implementations in a test
  */
 export async function selectHpkeBackend(choice: HpkeBackend | 'auto'): Promise<HpkeBackend> {
-  let next: Promise<Backend>;
-  if (choice === 'auto') next = autoBackend();
-  else if (choice === 'js') next = jsSuite().then((suite) => ({ kind: 'js', suite }));
-  else if (choice === 'webcrypto') {
-    const suite = makeSuite(new NativeDhkemX25519());
-    if (!(await nativeSuiteWorks(suite))) {
-      throw new HpkeError(
-        'hpke backend: expected webcrypto with x25519, received a platform without it',
-        'HPKE_UNSUPPORTED_SUITE',
-      );
-    }
-    next = Promise.resolve({ kind: 'webcrypto', suite });
+  let chosen: Backend;
+  if (choice === 'auto') chosen = await autoBackend();
+  else if (choice === 'js') chosen = { kind: 'js', suite: await jsSuite() };
+  else if (choice === 'node' || choice === 'webcrypto') {
+    const suite = choice === 'node' ? await nodeSuite() : await webcryptoSuite();
+    if (suite === undefined) throw unavailable(choice);
+    chosen = { kind: choice, suite };
   } else {
     throw new ParamError(
-      `hpke backend: expected 'auto', 'webcrypto' or 'js', received ${describe(choice)}`,
+      `hpke backend: expected 'auto', 'node', 'webcrypto' or 'js', received ${describe(choice)}`,
     );
   }
-  const chosen = await next;
   current = Promise.resolve(chosen);
   return chosen.kind;
 }
@@ -117,7 +145,7 @@ export async function selectHpkeBackend(choice: HpkeBackend | 'auto'): Promise<H
  * The X25519 implementation HPKE calls use now (probing on first use, see
  * {@link selectHpkeBackend}).
  *
- * @returns `webcrypto` or `js`
+ * @returns `node`, `webcrypto` or `js`
  * @example if ((await hpkeBackend()) === 'js') console.warn('slow X25519');
  */
 export async function hpkeBackend(): Promise<HpkeBackend> {

@@ -1,0 +1,500 @@
+// Node-only primitives for @hpke/core: HKDF-SHA256 on node:crypto HMAC, AES-128-GCM on node:crypto
+// ciphers and X25519 on KeyObjects, composed by @hpke/common's Dhkem and @hpke/core's CipherSuite.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
+import { CipherSuite, HkdfSha256 } from '@hpke/core';
+import {
+  AeadId,
+  DeriveKeyPairError,
+  DeserializeError,
+  Dhkem,
+  EMPTY,
+  InvalidParamError,
+  KEM_USAGES,
+  KemId,
+  LABEL_DKP_PRK,
+  LABEL_SK,
+  NotSupportedError,
+  SerializeError,
+  type AeadEncryptionContext,
+  type AeadInterface,
+  type DhkemPrimitives,
+} from '@hpke/common';
+
+type Bytes = ArrayBufferLike | ArrayBufferView;
+
+/** A view of the bytes of an `ArrayBuffer` or typed array, without copying. */
+function view(b: Bytes): Uint8Array {
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return new Uint8Array(b);
+}
+
+/** A fresh `ArrayBuffer` holding exactly these bytes (node Buffers may share a pool). */
+function ownBuffer(b: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(b.byteLength);
+  new Uint8Array(out).set(b);
+  return out;
+}
+
+const HASH_SIZE = 32;
+
+/**
+ * HKDF-SHA256 (RFC 5869) whose `Extract` and `Expand` run synchronously on node:crypto HMAC. The
+ * labeled functions of RFC 9180 §4 (`LabeledExtract`, `LabeledExpand`, their labels and suite
+ * ids) are inherited unchanged from @hpke/core's `HkdfSha256`.
+ *
+ * @example new CipherSuite({ kem, kdf: new NodeHkdfSha256(), aead: new NodeAes128Gcm() })
+ */
+export class NodeHkdfSha256 extends HkdfSha256 {
+  /**
+   * `Extract(salt, ikm)` = HMAC-SHA256(salt, ikm), an empty salt standing for 32 zero bytes.
+   *
+   * @param salt the salt: empty or 32 bytes
+   * @param ikm the input keying material
+   * @returns the 32-byte pseudorandom key
+   * @throws {InvalidParamError} when `salt` is neither empty nor 32 bytes
+   */
+  override async extract(salt: Bytes, ikm: Bytes): Promise<ArrayBuffer> {
+    const s = view(salt);
+    // RFC 5869 §2.2: salt defaults to HashLen zeros.
+    const key = s.byteLength === 0 ? new Uint8Array(HASH_SIZE) : s;
+    if (key.byteLength !== HASH_SIZE) {
+      throw new InvalidParamError(`salt: expected 0 or 32 bytes, received ${s.byteLength}`);
+    }
+    return ownBuffer(createHmac('sha256', key).update(view(ikm)).digest());
+  }
+
+  /**
+   * `Expand(prk, info, L)`: T(1) || T(2) || ... truncated to `len` bytes.
+   *
+   * @param prk the pseudorandom key
+   * @param info the context string
+   * @param len the output length, at most 255 * 32
+   * @returns `len` bytes of output keying material
+   * @throws {InvalidParamError} when `len` is out of range
+   */
+  override async expand(prk: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
+    // RFC 5869 §2.3: L <= 255 * HashLen.
+    if (!Number.isInteger(len) || len < 0 || len > 255 * HASH_SIZE) {
+      throw new InvalidParamError(`len: expected an integer in 0..8160, received ${len}`);
+    }
+    const key = createSecretKey(view(prk));
+    const inf = view(info);
+    const out = new Uint8Array(len);
+    let t: Uint8Array = new Uint8Array(0);
+    // RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i).
+    for (let i = 1, done = 0; done < len; i++) {
+      t = createHmac('sha256', key)
+        .update(t)
+        .update(inf)
+        .update(new Uint8Array([i]))
+        .digest();
+      out.set(t.subarray(0, Math.min(t.byteLength, len - done)), done);
+      done += t.byteLength;
+    }
+    return out.buffer;
+  }
+
+  /**
+   * `Expand(Extract(salt, ikm), info, len)`, which @hpke/core's key schedule and DHKEM call with
+   * their labeled ikm and info already built.
+   *
+   * @param salt the salt: empty or 32 bytes
+   * @param ikm the input keying material
+   * @param info the context string
+   * @param len the output length
+   * @returns `len` bytes of output keying material
+   * @throws {InvalidParamError} as {@link NodeHkdfSha256.extract} and {@link NodeHkdfSha256.expand}
+   */
+  override async extractAndExpand(
+    salt: Bytes,
+    ikm: Bytes,
+    info: Bytes,
+    len: number,
+  ): Promise<ArrayBuffer> {
+    return this.expand(await this.extract(salt, ikm), info, len);
+  }
+}
+
+const TAG_SIZE = 16;
+
+/** AES-128-GCM seal and open under one key, on node:crypto ciphers (RFC 9180 §5.2 `Seal`, `Open`). */
+class NodeAesGcmContext implements AeadEncryptionContext {
+  private readonly key: KeyObject;
+
+  constructor(raw: Bytes) {
+    this.key = createSecretKey(view(raw));
+  }
+
+  async seal(iv: Bytes, data: Bytes, aad: Bytes): Promise<ArrayBuffer> {
+    const c = createCipheriv('aes-128-gcm', this.key, view(iv), { authTagLength: TAG_SIZE });
+    c.setAAD(view(aad));
+    const body = c.update(view(data));
+    const last = c.final();
+    const tag = c.getAuthTag();
+    const out = new Uint8Array(body.byteLength + last.byteLength + TAG_SIZE);
+    out.set(body);
+    out.set(last, body.byteLength);
+    out.set(tag, body.byteLength + last.byteLength);
+    return out.buffer;
+  }
+
+  async open(iv: Bytes, data: Bytes, aad: Bytes): Promise<ArrayBuffer> {
+    const ct = view(data);
+    if (ct.byteLength < TAG_SIZE) {
+      throw new InvalidParamError(
+        `ciphertext: expected at least 16 bytes, received ${ct.byteLength}`,
+      );
+    }
+    const d = createDecipheriv('aes-128-gcm', this.key, view(iv), { authTagLength: TAG_SIZE });
+    d.setAAD(view(aad));
+    d.setAuthTag(ct.subarray(ct.byteLength - TAG_SIZE));
+    const body = d.update(ct.subarray(0, ct.byteLength - TAG_SIZE));
+    const last = d.final(); // throws when the tag does not verify
+    const out = new Uint8Array(body.byteLength + last.byteLength);
+    out.set(body);
+    out.set(last, body.byteLength);
+    return out.buffer;
+  }
+}
+
+/**
+ * AES-128-GCM (RFC 9180 §7.3, AEAD id 0x0001) for @hpke/core's `CipherSuite`, on node:crypto.
+ *
+ * @example new CipherSuite({ kem, kdf: new NodeHkdfSha256(), aead: new NodeAes128Gcm() })
+ */
+export class NodeAes128Gcm implements AeadInterface {
+  /** AEAD id 0x0001. */
+  readonly id = AeadId.Aes128Gcm;
+  /** Nk = 16. */
+  readonly keySize = 16;
+  /** Nn = 12. */
+  readonly nonceSize = 12;
+  /** Nt = 16. */
+  readonly tagSize = TAG_SIZE;
+
+  /**
+   * A seal/open context under one key.
+   *
+   * @param key the 16-byte key from the key schedule
+   * @returns the context
+   * @throws {Error} from node:crypto when `key` is not 16 bytes
+   */
+  createEncryptionContext(key: Bytes): AeadEncryptionContext {
+    return new NodeAesGcmContext(key);
+  }
+}
+
+/**
+ * An X25519 key held as a node:crypto `KeyObject`, shaped as the `CryptoKey` @hpke/core passes
+ * around. The raw public key is kept beside it (DHKEM serializes public keys on every encap and
+ * decap); the raw private key is not.
+ */
+export class NodeX25519Key implements CryptoKey {
+  /** The curve name. */
+  readonly algorithm: KeyAlgorithm = { name: 'X25519' };
+  /** Always true: @hpke/core serializes keys. */
+  readonly extractable = true;
+  /** Key usages, as @hpke/common's own X25519 keys have them. */
+  readonly usages: KeyUsage[];
+
+  /**
+   * @param keyObject the node:crypto key
+   * @param type `public` or `private`
+   * @param publicRaw the 32-byte public key, for public keys
+   */
+  constructor(
+    readonly keyObject: KeyObject,
+    readonly type: 'public' | 'private',
+    readonly publicRaw?: Uint8Array,
+  ) {
+    this.usages = type === 'private' ? [...KEM_USAGES] : [];
+  }
+}
+
+const KEY_SIZE = 32;
+// RFC 8410 §7: a PKCS#8 OneAsymmetricKey for id-X25519 (1.3.101.110) up to the 32 key bytes.
+const PKCS8_X25519_PREFIX = new Uint8Array([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
+
+function asNodeKey(key: CryptoKey, type: 'public' | 'private'): NodeX25519Key {
+  if (!(key instanceof NodeX25519Key) || key.type !== type) {
+    throw new InvalidParamError(`key: expected a node x25519 ${type} key`);
+  }
+  return key;
+}
+
+function publicFromRaw(raw: Uint8Array): NodeX25519Key {
+  if (raw.byteLength !== KEY_SIZE) {
+    throw new InvalidParamError(`public key: expected 32 bytes, received ${raw.byteLength}`);
+  }
+  const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  // A JWK import skips OpenSSL's DER decoder, several times faster for one key.
+  const keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+  return new NodeX25519Key(keyObject, 'public', raw.slice());
+}
+
+function publicFromKeyObject(keyObject: KeyObject): NodeX25519Key {
+  const { x } = keyObject.export({ format: 'jwk' });
+  return new NodeX25519Key(
+    keyObject,
+    'public',
+    new Uint8Array(Buffer.from(String(x), 'base64url')),
+  );
+}
+
+function privateFromRaw(raw: Uint8Array): NodeX25519Key {
+  if (raw.byteLength !== KEY_SIZE) {
+    throw new InvalidParamError(`private key: expected 32 bytes, received ${raw.byteLength}`);
+  }
+  const der = new Uint8Array(PKCS8_X25519_PREFIX.length + KEY_SIZE);
+  der.set(PKCS8_X25519_PREFIX);
+  der.set(raw, PKCS8_X25519_PREFIX.length);
+  try {
+    return new NodeX25519Key(
+      createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' }),
+      'private',
+    );
+  } finally {
+    der.fill(0);
+  }
+}
+
+/**
+ * X25519 (RFC 7748) primitives of DHKEM on node:crypto KeyObjects: `DH` by `diffieHellman`, key
+ * generation by `generateKeyPairSync`, raw keys imported as JWK (public) or PKCS#8 (private).
+ * `DeriveKeyPair` follows RFC 9180 §7.1.3 with @hpke/common's labels through the KEM's KDF.
+ */
+export class NodeX25519Primitives implements DhkemPrimitives {
+  /**
+   * @param kdf the KEM's HKDF (initialized by `Dhkem` with the KEM suite id), for `DeriveKeyPair`
+   */
+  constructor(private readonly kdf: NodeHkdfSha256) {}
+
+  /**
+   * `SerializePublicKey` (RFC 9180 §7.1.1): the 32 raw bytes.
+   *
+   * @param key a public key of this class
+   * @returns the 32 bytes
+   * @throws {SerializeError} for any other key
+   */
+  async serializePublicKey(key: CryptoKey): Promise<ArrayBuffer> {
+    try {
+      const k = asNodeKey(key, 'public');
+      return ownBuffer(k.publicRaw ?? publicFromKeyObject(k.keyObject).publicRaw!);
+    } catch (e) {
+      throw new SerializeError(e);
+    }
+  }
+
+  /**
+   * `DeserializePublicKey` (RFC 9180 §7.1.1).
+   *
+   * @param key 32 bytes
+   * @returns the public key
+   * @throws {DeserializeError} for any other length
+   */
+  async deserializePublicKey(key: Bytes): Promise<CryptoKey> {
+    try {
+      return publicFromRaw(view(key));
+    } catch (e) {
+      throw new DeserializeError(e);
+    }
+  }
+
+  /**
+   * `SerializePrivateKey` (RFC 9180 §7.1.2): the 32 raw bytes.
+   *
+   * @param key a private key of this class
+   * @returns the 32 bytes
+   * @throws {SerializeError} for any other key
+   */
+  async serializePrivateKey(key: CryptoKey): Promise<ArrayBuffer> {
+    try {
+      const { d } = asNodeKey(key, 'private').keyObject.export({ format: 'jwk' });
+      return ownBuffer(Buffer.from(String(d), 'base64url'));
+    } catch (e) {
+      throw new SerializeError(e);
+    }
+  }
+
+  /**
+   * `DeserializePrivateKey` (RFC 9180 §7.1.2).
+   *
+   * @param key 32 bytes
+   * @returns the private key
+   * @throws {DeserializeError} for any other length
+   */
+  async deserializePrivateKey(key: Bytes): Promise<CryptoKey> {
+    try {
+      return privateFromRaw(view(key));
+    } catch (e) {
+      throw new DeserializeError(e);
+    }
+  }
+
+  /**
+   * Imports a raw key or an OKP X25519 JWK.
+   *
+   * @param format `raw` or `jwk`
+   * @param key the bytes or the JWK
+   * @param isPublic whether it is a public key
+   * @returns the key
+   * @throws {DeserializeError} for a malformed key or a JWK of another kind
+   */
+  async importKey(
+    format: 'raw' | 'jwk',
+    key: ArrayBuffer | JsonWebKey,
+    isPublic: boolean,
+  ): Promise<CryptoKey> {
+    try {
+      if (format === 'raw') {
+        if (!(key instanceof ArrayBuffer)) throw new InvalidParamError('key: expected bytes');
+        return isPublic ? publicFromRaw(view(key)) : privateFromRaw(view(key));
+      }
+      if (key instanceof ArrayBuffer || key.kty !== 'OKP' || key.crv !== 'X25519') {
+        throw new InvalidParamError('key: expected an okp x25519 jwk');
+      }
+      if (isPublic) {
+        if (key.d !== undefined) throw new InvalidParamError('key: expected no d in a public jwk');
+        if (typeof key.x !== 'string') throw new InvalidParamError('key: expected x');
+        return publicFromRaw(new Uint8Array(Buffer.from(key.x, 'base64url')));
+      }
+      if (typeof key.d !== 'string') throw new InvalidParamError('key: expected d');
+      return privateFromRaw(new Uint8Array(Buffer.from(key.d, 'base64url')));
+    } catch (e) {
+      throw new DeserializeError(e);
+    }
+  }
+
+  /**
+   * `GenerateKeyPair` from node's CSPRNG.
+   *
+   * @returns a fresh key pair
+   * @throws {NotSupportedError} when node:crypto cannot make X25519 keys
+   */
+  async generateKeyPair(): Promise<CryptoKeyPair> {
+    try {
+      const { publicKey, privateKey } = generateKeyPairSync('x25519');
+      return {
+        publicKey: publicFromKeyObject(publicKey),
+        privateKey: new NodeX25519Key(privateKey, 'private'),
+      };
+    } catch (e) {
+      throw new NotSupportedError(e);
+    }
+  }
+
+  /**
+   * `DeriveKeyPair(ikm)` of RFC 9180 §7.1.3 for X25519.
+   *
+   * @param ikm the input keying material
+   * @returns the derived key pair
+   * @throws {DeriveKeyPairError} when derivation fails
+   */
+  async deriveKeyPair(ikm: Bytes): Promise<CryptoKeyPair> {
+    try {
+      // RFC 9180 §7.1.3: dkp_prk = LabeledExtract("", "dkp_prk", ikm)
+      const dkpPrk = await this.kdf.labeledExtract(EMPTY, LABEL_DKP_PRK, view(ikm).slice());
+      // RFC 9180 §7.1.3: sk = LabeledExpand(dkp_prk, "sk", "", Nsk)
+      const sk = new Uint8Array(await this.kdf.labeledExpand(dkpPrk, LABEL_SK, EMPTY, KEY_SIZE));
+      const privateKey = privateFromRaw(sk);
+      sk.fill(0);
+      new Uint8Array(dkpPrk).fill(0);
+      return { privateKey, publicKey: await this.derivePublicKey(privateKey) };
+    } catch (e) {
+      throw new DeriveKeyPairError(e);
+    }
+  }
+
+  /**
+   * The public key of a private key.
+   *
+   * @param key a private key of this class
+   * @returns its public key
+   * @throws {DeserializeError} for any other key
+   */
+  async derivePublicKey(key: CryptoKey): Promise<CryptoKey> {
+    try {
+      return publicFromKeyObject(createPublicKey(asNodeKey(key, 'private').keyObject));
+    } catch (e) {
+      throw new DeserializeError(e);
+    }
+  }
+
+  /**
+   * `DH(sk, pk)`, refusing an all-zero shared secret.
+   *
+   * @param sk a private key of this class
+   * @param pk a public key of this class
+   * @returns the 32-byte shared secret
+   * @throws {SerializeError} for a low-order `pk` (all-zero result) or keys of another kind
+   */
+  async dh(sk: CryptoKey, pk: CryptoKey): Promise<ArrayBuffer> {
+    try {
+      const secret = diffieHellman({
+        privateKey: asNodeKey(sk, 'private').keyObject,
+        publicKey: asNodeKey(pk, 'public').keyObject,
+      });
+      // RFC 9180 §7.1.4: abort on the all-zero X25519 output (OpenSSL also refuses it).
+      if (secret.every((b) => b === 0)) throw new InvalidParamError('dh: all-zero shared secret');
+      const out = ownBuffer(secret);
+      secret.fill(0);
+      return out;
+    } catch (e) {
+      throw new SerializeError(e);
+    }
+  }
+}
+
+/**
+ * DHKEM(X25519, HKDF-SHA256) (RFC 9180 §4.1, KEM id 0x0020): @hpke/common's `Dhkem` (encap,
+ * decap, `ExtractAndExpand` with the RFC labels) over {@link NodeX25519Primitives}.
+ *
+ * @example new CipherSuite({ kem: new NodeDhkemX25519HkdfSha256(), kdf, aead })
+ */
+export class NodeDhkemX25519HkdfSha256 extends Dhkem {
+  /** KEM id 0x0020. */
+  override readonly id = KemId.DhkemX25519HkdfSha256;
+  /** Nsecret = 32. */
+  override readonly secretSize = 32;
+  /** Nenc = 32. */
+  override readonly encSize = 32;
+  /** Npk = 32. */
+  override readonly publicKeySize = 32;
+  /** Nsk = 32. */
+  override readonly privateKeySize = 32;
+
+  constructor() {
+    const kdf = new NodeHkdfSha256();
+    super(KemId.DhkemX25519HkdfSha256, new NodeX25519Primitives(kdf), kdf);
+  }
+}
+
+/**
+ * The DAP-18 HPKE suite (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM) as an @hpke/core
+ * `CipherSuite` on node:crypto primitives: the key schedule, labels, nonces, encap and decap stay
+ * @hpke/core's and @hpke/common's.
+ *
+ * @returns a new cipher suite
+ * @example
+ * const suite = createNodeHpkeSuite();
+ * const { ct, enc } = await suite.seal({ recipientPublicKey }, plaintext);
+ */
+export function createNodeHpkeSuite(): CipherSuite {
+  return new CipherSuite({
+    kem: new NodeDhkemX25519HkdfSha256(),
+    kdf: new NodeHkdfSha256(),
+    aead: new NodeAes128Gcm(),
+  });
+}
