@@ -46,18 +46,6 @@ function swap128(pi: usize, pj: usize): void {
   store<u64>(pv, R1, 8);
 }
 
-/**
- * Two decimation-in-time butterflies on consecutive positions: (u, v) -> (u + v * t, u - v * t)
- * at pu and pv, twiddles at pt. The products stay in registers (VL, VH) rather than memory.
- */
-@inline function ditPair(pu: usize, pv: usize, pt: usize): void {
-  mul128x2v(v128.load(pv), v128.load(pv, 16), v128.load(pt), v128.load(pt, 16));
-  const l = VL;
-  const h = VH;
-  addSubAt(pu, pv, i64x2.extract_lane(l, 0), i64x2.extract_lane(h, 0));
-  addSubAt(pu + 16, pv + 16, i64x2.extract_lane(l, 1), i64x2.extract_lane(h, 1));
-}
-
 /** u + v is stored at pu; u - v is returned as an element [low, high]. */
 @inline function sumStoreDiff(pu: usize, pv: usize): v128 {
   const u0 = load<u64>(pu);
@@ -78,27 +66,6 @@ function swap128(pi: usize, pj: usize): void {
   mul128x2(d0, d1, v128.load(pt), v128.load(pt, 16), pv);
 }
 
-/** Stages of half-size 1, 2, ..., n/2 of the DIT transform: bit-reversed in, natural out. */
-function ditStages(a: usize, n: u32, tw: usize, fromHalf: u32): void {
-  if (fromHalf == 1) {
-    // Half-size 1: the twiddle is 1.
-    const end = a + (<usize>n << 4);
-    for (let pu = a; pu + 16 < end; pu += 32) {
-      addSubAt(pu, pu + 16, load<u64>(pu, 16), load<u64>(pu, 24));
-    }
-    fromHalf = 2;
-  }
-  for (let h: u32 = fromHalf; h < n; h <<= 1) {
-    const t = tw + (<usize>(h - 1) << 4);
-    const hb = <usize>h << 4;
-    for (let i: u32 = 0; i < n; i += h << 1) {
-      const pu0 = a + (<usize>i << 4);
-      const end = pu0 + hb;
-      for (let pu = pu0, pt = t; pu < end; pu += 32, pt += 32) ditPair(pu, pu + hb, pt);
-    }
-  }
-}
-
 /**
  * The DIF stage of half-size 2 (n >= 8): in each block of four the first butterfly has the
  * factor 1 and the second the factor t, so the products of two blocks make one SIMD step.
@@ -111,12 +78,7 @@ function difHalf2(a: usize, n: u32, t: v128): void {
     const d0 = sumStoreDiff(pu + 16, pu + 48);
     const d1 = sumStoreDiff(pu + 80, pu + 112);
     mul128x2v(d0, d1, t, t);
-    const l = VL;
-    const h = VH;
-    const e0 = i8x16.shuffle(l, h, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    const e1 = i8x16.shuffle(l, h, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    v128.store(pu, e0, 48);
-    v128.store(pu, e1, 112);
+    storeLanes(pu + 48, pu + 112);
   }
 }
 
@@ -137,15 +99,66 @@ function difStages(a: usize, n: u32, tw: usize): void {
   }
 }
 
-/** In-place DFT of size n = 2^logn, natural order in and out; tw from f128_twiddles. */
-export function f128_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
-  if (logn != 0) {
-    for (let i: u32 = 0; i < n; i++) {
-      const j = rev32(i) >> (32 - logn);
-      if (i < j) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
+/** Stores lane 0 of the products (VL, VH) at p0 and lane 1 at p1. */
+@inline function storeLanes(p0: usize, p1: usize): void {
+  const l = VL;
+  const h = VH;
+  v128.store(p0, i8x16.shuffle(l, h, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+  v128.store(p1, i8x16.shuffle(l, h, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+}
+
+/**
+ * The transform of bit-reversed input to natural output with Gentleman-Sande butterflies
+ * (u, v) -> (u + v, c * (u - v)) and one factor c per block, so that every product comes last
+ * and block 0 (c = 1) needs none: block b of every stage uses top[rev(b)] = w^rev(b), rev over
+ * log2(n) - 1 bits, top the twiddle table of the top stage (w^j for j < n/2). Runs the stages
+ * of half-size fromHalf (1 or 2), ..., n/2; n = 2^logn >= 4.
+ */
+function gsStages(a: usize, n: u32, logn: u32, top: usize, fromHalf: u32): void {
+  const sh = 33 - logn;
+  if (fromHalf == 1) {
+    // Half-size 1: each butterfly is a block of its own.
+    for (let b: u32 = 0; b < n >> 1; b += 2) {
+      const pu = a + (<usize>b << 5);
+      const d0 = sumStoreDiff(pu, pu + 16);
+      const d1 = sumStoreDiff(pu + 32, pu + 48);
+      const c0 = v128.load(top + (<usize>(rev32(b) >> sh) << 4));
+      const c1 = v128.load(top + (<usize>(rev32(b + 1) >> sh) << 4));
+      mul128x2v(d0, d1, c0, c1);
+      storeLanes(pu + 16, pu + 48);
     }
   }
-  ditStages(a, n, tw, 1);
+  for (let h: u32 = 2; h < n; h <<= 1) {
+    const hb = <usize>h << 4;
+    const blocks = n / (h << 1);
+    for (let pu = a; pu < a + hb; pu += 16) {
+      addSubAt(pu, pu + hb, load<u64>(pu + hb), load<u64>(pu + hb, 8));
+    }
+    for (let b: u32 = 1; b < blocks; b++) {
+      const pu0 = a + (<usize>b << 1) * hb;
+      const c = v128.load(top + (<usize>(rev32(b) >> sh) << 4));
+      for (let pu = pu0; pu < pu0 + hb; pu += 32) {
+        const pv = pu + hb;
+        const d0 = sumStoreDiff(pu, pv);
+        const d1 = sumStoreDiff(pu + 16, pv + 16);
+        mul128x2(d0, d1, c, c, pv);
+      }
+    }
+  }
+}
+
+/** In-place DFT of size n = 2^logn, natural order in and out; tw from f128_twiddles. */
+export function f128_ntt(a: usize, n: u32, logn: u32, tw: usize): i32 {
+  if (logn == 0) return OK;
+  for (let i: u32 = 0; i < n; i++) {
+    const j = rev32(i) >> (32 - logn);
+    if (i < j) swap128(a + (<usize>i << 4), a + (<usize>j << 4));
+  }
+  if (n == 2) {
+    addSubAt(a, a + 16, load<u64>(a, 16), load<u64>(a, 24));
+    return OK;
+  }
+  gsStages(a, n, logn, tw + (<usize>((n >> 1) - 1) << 4), 1);
   return OK;
 }
 
@@ -175,36 +188,6 @@ export function f128_inv_ntt(a: usize, n: u32, logn: u32, i0: u64, i1: u64, tw: 
   return OK;
 }
 
-/** u + v is stored at pu and u - v at pv. */
-@inline function addSubPlain(pu: usize, pv: usize): void {
-  addSubAt(pu, pv, load<u64>(pv), load<u64>(pv, 8));
-}
-
-/**
- * Stages of half-size 2, 4, ..., n/2 of the transform with bit-reversed input and natural
- * output built from butterflies (u, v) -> (u + v, c * (u - v)), c constant per block: block b of
- * every stage uses fwd[b], fwd[b] = w^rev(b) (rev over log2(n) - 1 bits), and fwd[0] = 1 needs
- * no product. The stage of half-size 1 is done by the caller.
- */
-function gsStages(a: usize, n: u32, fwd: usize): void {
-  for (let h: u32 = 2; h < n; h <<= 1) {
-    const hb = <usize>h << 4;
-    const blocks = n / (h << 1);
-    // Block 0: the factor is 1.
-    for (let pu = a; pu < a + hb; pu += 16) addSubPlain(pu, pu + hb);
-    for (let b: u32 = 1; b < blocks; b++) {
-      const pu0 = a + (<usize>b << 1) * hb;
-      const c = v128.load(fwd + (<usize>b << 4));
-      for (let pu = pu0; pu < pu0 + hb; pu += 32) {
-        const pv = pu + hb;
-        const d0 = sumStoreDiff(pu, pv);
-        const d1 = sumStoreDiff(pu + 16, pv + 16);
-        mul128x2(d0, d1, c, c, pv);
-      }
-    }
-  }
-}
-
 /** An element [low, high] from two words. */
 @inline function elem(lo: u64, hi: u64): v128 {
   return i64x2.replace_lane(i64x2.splat(lo), 1, hi);
@@ -218,9 +201,18 @@ function gsStages(a: usize, n: u32, fwd: usize): void {
  * In between, one pass over each pair of positions (2b, 2b + 1) does the last DIF stage, the
  * coset factors s^rev(j) / n and the first forward stage: with t = iota * (u - v), iota =
  * nthRoot(4) = (i0, i1), it writes mid[2b] * (u + v + t) and mid[2b + 1] * (u + v - t), where
- * mid[2b] = s^rev(2b) / n and mid[2b + 1] = fwd[b] * mid[2b].
+ * mid[2b] = s^rev(2b) / n and mid[2b + 1] = w^rev(b) * mid[2b] (rev as in gsStages); `tw` are
+ * the forward twiddle tables.
  */
-function cosetRow(row: usize, n: u32, twInv: usize, fwd: usize, mid: usize, iota: v128): void {
+function cosetRow(
+  row: usize,
+  n: u32,
+  logn: u32,
+  twInv: usize,
+  tw: usize,
+  mid: usize,
+  iota: v128,
+): void {
   const rowBytes = <usize>n << 4;
   difStages(row, n, twInv);
   if (n == 2) {
@@ -276,7 +268,7 @@ function cosetRow(row: usize, n: u32, twInv: usize, fwd: usize, mid: usize, iota
     sub128(r0, r1, q0, q1);
     mul128x2(pp, elem(R0, R1), v128.load(pm, 32), v128.load(pm, 48), pu + 32);
   }
-  gsStages(row, n, fwd);
+  gsStages(row, n, logn, tw + (<usize>((n >> 1) - 1) << 4), 2);
 }
 
 /**
@@ -290,7 +282,7 @@ export function f128_coset_rows(
   n: u32,
   logn: u32,
   twInv: usize,
-  fwd: usize,
+  tw: usize,
   mid: usize,
   i0: u64,
   i1: u64,
@@ -300,7 +292,7 @@ export function f128_coset_rows(
   const iota = elem(i0, i1);
   const rowBytes = <usize>n << 4;
   const end = a + <usize>rows * rowBytes;
-  for (let row = a; row < end; row += rowBytes) cosetRow(row, n, twInv, fwd, mid, iota);
+  for (let row = a; row < end; row += rowBytes) cosetRow(row, n, logn, twInv, tw, mid, iota);
   return OK;
 }
 
@@ -337,7 +329,7 @@ export function f128_sum_products_double(
   n: u32,
   logn: u32,
   twInv: usize,
-  fwd: usize,
+  tw: usize,
   mid: usize,
   i0: u64,
   i1: u64,
@@ -367,8 +359,8 @@ export function f128_sum_products_double(
     const x = a + (<usize>j << 1) * rowBytes;
     const y = x + rowBytes;
     mulAddInterleaved(x, y, out, n);
-    cosetRow(x, n, twInv, fwd, mid, iota);
-    cosetRow(y, n, twInv, fwd, mid, iota);
+    cosetRow(x, n, logn, twInv, tw, mid, iota);
+    cosetRow(y, n, logn, twInv, tw, mid, iota);
     mulAddInterleaved(x, y, out + 16, n);
   }
   return OK;

@@ -55,7 +55,7 @@ class WasmField extends FieldBase {
   private readonly nInvCache: bigint[] = [];
   private readonly twiddleCache: BigUint64Array[] = [];
   private readonly invTwiddleCache: BigUint64Array[] = [];
-  private readonly cosetTableCache: BigUint64Array[] = [];
+  private readonly cosetMidCache: BigUint64Array[] = [];
   /** Field128 only: the fused kernels of `cosetEvalsRows`, `sumProductsDoubled` (f128-ntt.ts). */
   private readonly cosetRows: Kernel | null;
   private readonly sumProducts: Kernel | null;
@@ -299,65 +299,67 @@ class WasmField extends FieldBase {
   }
 
   /**
-   * Writes the tables of f128_coset_rows for size n >= 2 at `fwd` (n/2 elements) and `mid` (n
-   * elements), with 2.5 n elements of scratch space at `tmp`: fwd[b] = w^rev(b) over log2(n) - 1
-   * bits, mid[2b] = s^rev(2b) / n over log2(n) bits and mid[2b + 1] = fwd[b] * mid[2b], with
-   * w = nthRoot(n) and s = nthRoot(2n). Cached up to 2^16 like the twiddles.
+   * Writes the middle factors of f128_coset_rows for size n >= 2 at `mid` (n elements), with
+   * 2.5 n elements of scratch space at `tmp`: mid[2b] = s^rev(2b) / n (rev over log2(n) bits)
+   * and mid[2b + 1] = w^rev'(b) * mid[2b] (rev' over log2(n) - 1 bits), w = nthRoot(n),
+   * s = nthRoot(2n). Cached up to 2^16 like the twiddles.
    */
-  private placeCosetTables(fwd: number, mid: number, tmp: number, n: number, logn: number): void {
+  private placeCosetMid(mid: number, tmp: number, n: number, logn: number): void {
     const u64 = this.arena.u64;
-    const cached = this.cosetTableCache[logn];
+    const cached = this.cosetMidCache[logn];
     if (cached !== undefined) {
-      u64.set(cached, fwd / 8);
+      u64.set(cached, mid / 8);
       return;
     }
     const h = n / 2;
     const ps = tmp;
     const pw = ps + n * 16;
     const pe = pw + h * 16;
+    const pt = pe + h * 16;
     // draft-irtf-cfrg-vdaf-20 §6.1.2: set_s evaluates at s * Wn^i, s = nth_root(2n)
     this.check(this.kn.powers(...this.sc(this.nthRoot(2 * n)), ps, n));
     this.check(this.kn.mul_scalar(ps, ...this.sc(this.nInv(logn)), ps, n));
     this.check(this.kn.powers(...this.sc(this.nthRoot(n)), pw, h));
     for (let b = 0; b < h; b++) {
-      copyWords(u64, pw / 8 + 2 * reverseBits(b, logn - 1), fwd / 8 + 2 * b);
+      copyWords(u64, pw / 8 + 2 * reverseBits(b, logn - 1), pt / 8 + 2 * b);
       copyWords(u64, ps / 8 + 2 * reverseBits(2 * b, logn), pe / 8 + 2 * b);
     }
-    // The odd entries: fwd[b] * mid[2b], computed in place of the powers of w.
-    this.check(this.kn.mul(pe, fwd, pw, h));
+    // The odd entries, in place of the powers of w.
+    this.check(this.kn.mul(pe, pt, pw, h));
     for (let b = 0; b < h; b++) {
       copyWords(u64, pe / 8 + 2 * b, mid / 8 + 4 * b);
       copyWords(u64, pw / 8 + 2 * b, mid / 8 + 4 * b + 2);
     }
-    // fwd and mid are adjacent: one cached copy holds both.
-    if (logn <= TWIDDLE_CACHE_LOG) this.cosetTableCache[logn] = u64.slice(fwd / 8, fwd / 8 + 3 * n);
+    if (logn <= TWIDDLE_CACHE_LOG) this.cosetMidCache[logn] = u64.slice(mid / 8, mid / 8 + 2 * n);
   }
 
   /**
-   * Lays out `words` words of data, then the tables of f128_coset_rows for size n >= 2 (inverse
-   * twiddles, fwd, mid), then `extra` bytes.
+   * Lays out `words` words of data, then the tables of f128_coset_rows for size n >= 2 (forward
+   * and inverse twiddles, middle factors), then `extra` bytes.
    *
-   * @returns the offsets of the data, the inverse twiddles, fwd, mid and the extra region.
+   * @returns the offsets of the data, the twiddles, the inverse twiddles, the middle factors
+   *   and the extra region.
    */
   private cosetLayout(words: number, n: number, logn: number, extra: number): number[] {
     const tb = this.twiddleBytes(n);
-    const pa = this.arena.layout(words * 8, tb, n * 24 + Math.max(extra, n * 40));
-    const twi = this.arena.p1;
-    const fwd = this.arena.p2;
-    const mid = fwd + n * 8;
+    const pa = this.arena.layout(words * 8, tb, tb + n * 16 + Math.max(extra, n * 40));
+    const tw = this.arena.p1;
+    const twi = this.arena.p2;
+    const mid = twi + tb;
     const rest = mid + n * 16;
+    this.placeTwiddles(tw, n, logn);
     this.placeInvTwiddles(twi, n, logn);
-    this.placeCosetTables(fwd, mid, rest, n, logn);
-    return [pa, twi, fwd, mid, rest];
+    this.placeCosetMid(mid, rest, n, logn);
+    return [pa, tw, twi, mid, rest];
   }
 
   override sumProductsDoubled(wires: FieldVec, pairs: number): FieldVec {
     const [n, logn] = this.productPairsArgs(wires, pairs);
     if (this.sumProducts === null || n < 2) return super.sumProductsDoubled(wires, pairs);
-    const [pa, twi, fwd, mid, po] = this.cosetLayout(wires.length, n, logn, 2 * n * 16);
+    const [pa, tw, twi, mid, po] = this.cosetLayout(wires.length, n, logn, 2 * n * 16);
     this.put64(wires, pa);
     const iota = this.sc(this.nthRoot(4));
-    this.check(this.sumProducts(pa, pairs, n, logn, twi, fwd, mid, ...iota, po));
+    this.check(this.sumProducts(pa, pairs, n, logn, twi, tw, mid, ...iota, po));
     return this.take(po, 4 * n);
   }
 
@@ -365,10 +367,10 @@ class WasmField extends FieldBase {
     const [n, logn] = this.cosetRowsArgs(vals, rows);
     this.outFor(vals.length, out);
     if (this.cosetRows !== null && n >= 2) {
-      const [pa, twi, fwd, mid] = this.cosetLayout(vals.length, n, logn, 0);
+      const [pa, tw, twi, mid] = this.cosetLayout(vals.length, n, logn, 0);
       this.put64(vals, pa);
       const iota = this.sc(this.nthRoot(4));
-      this.check(this.cosetRows(pa, rows, n, logn, twi, fwd, mid, ...iota));
+      this.check(this.cosetRows(pa, rows, n, logn, twi, tw, mid, ...iota));
       return this.take(pa, vals.length, out);
     }
     // Field64, or one element per row: the two NTT kernels per row, in linear memory.
