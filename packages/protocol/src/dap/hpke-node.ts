@@ -132,7 +132,12 @@ class NodeAesGcmContext implements AeadEncryptionContext {
   private readonly key: KeyObject;
 
   constructor(raw: Bytes) {
-    this.key = createSecretKey(view(raw));
+    const key = view(raw);
+    // RFC 9180 §7.3: Nk = 16 for AES-128-GCM.
+    if (key.byteLength !== 16) {
+      throw new InvalidParamError(`aead key: expected 16 bytes, received ${key.byteLength}`);
+    }
+    this.key = createSecretKey(key);
   }
 
   async seal(iv: Bytes, data: Bytes, aad: Bytes): Promise<ArrayBuffer> {
@@ -187,7 +192,7 @@ export class NodeAes128Gcm implements AeadInterface {
    *
    * @param key the 16-byte key from the key schedule
    * @returns the context
-   * @throws {Error} from node:crypto when `key` is not 16 bytes
+   * @throws {InvalidParamError} when `key` is not 16 bytes
    */
   createEncryptionContext(key: Bytes): AeadEncryptionContext {
     return new NodeAesGcmContext(key);
