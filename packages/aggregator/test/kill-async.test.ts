@@ -1,11 +1,12 @@
-// SIGKILL of a Helper that answers aggregation jobs asynchronously (aggregationSyncMs 0): killed
-// while the Leader polls a job it is still initializing, restarted; the result stays exact.
+// SIGKILL of a Helper (PostgreSQL) answering aggregation jobs asynchronously (aggregationSyncMs 0),
+// killed while the Leader polls a job it is still initializing, restarted; the result is exact.
 // The processes run the built package (dist/, see kill.test.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeIntervalCollectionReq } from './harness.js';
+import { dropSchema, freshSchema, PG_URL } from './pg-test-url.js';
 import {
   awaitCollectionResult,
   createCollection,
@@ -31,7 +32,10 @@ describe('an asynchronous helper under SIGKILL', () => {
       vdaf: { type: 'Prio3Sum', maxMeasurement: 50 },
       helperEndpoint: helperProxy.url,
     });
-    const helperStore = `sqlite:${join(dir, 'helper.db')}`;
+    // PostgreSQL for the Helper: its commit then waits on the network, so even fast shares
+    // outlast aggregationSyncMs 0 and the answer is "not ready".
+    const helperSchema = freshSchema();
+    const helperStore = `${PG_URL}?schema=${helperSchema}`;
     const leaderStore = `sqlite:${join(dir, 'leader.db')}`;
     let helper = await startAggregator(
       {
@@ -130,6 +134,7 @@ describe('an asynchronous helper under SIGKILL', () => {
       await leader.kill();
       await helper.kill();
       await helperProxy.close();
+      await dropSchema(helperSchema);
     }
   }, 80_000);
 });
