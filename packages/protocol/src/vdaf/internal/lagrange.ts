@@ -146,7 +146,13 @@ export function cosetEvals(field: Field, vals: FieldVec): FieldVec {
 
 /**
  * `cosetEvals` of every row of the `rows` x n matrix `m` (n a power of two), in one backend call
- * when the field has `cosetEvalsRows`; `out` may alias `m`.
+ * when the field has `cosetEvalsRows`.
+ *
+ * @param field - the field.
+ * @param m - row-major matrix of values at the powers of nthRoot(n).
+ * @param rows - number of rows.
+ * @param out - where to write (may alias `m`), or a new vector.
+ * @returns the values of every row at s * w^i.
  */
 export function cosetEvalsRows(field: Field, m: FieldVec, rows: number, out?: FieldVec): FieldVec {
   if (field.cosetEvalsRows !== undefined) return field.cosetEvalsRows(m, rows, out);
