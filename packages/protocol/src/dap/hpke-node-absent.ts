@@ -12,7 +12,7 @@ import { HpkeError } from '../errors.js';
  */
 export function createNodeHpkeSuite(): CipherSuite {
   throw new HpkeError(
-    'hpke backend: expected node:crypto, received a browser build without it',
+    'hpke backend: expected the node primitives, received a browser build without them',
     'HPKE_UNSUPPORTED_SUITE',
   );
 }
