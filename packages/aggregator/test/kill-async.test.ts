@@ -55,8 +55,9 @@ describe('an asynchronous helper under SIGKILL', () => {
         tasks: [t.leaderSpec],
         drivers: {
           intervalMs: 20,
-          leaseMs: 4000,
-          maxJobSize: 100,
+          // No takeover here: a long lease costs nothing and survives a loaded machine.
+          leaseMs: 15_000,
+          maxJobSize: 50,
           maxAttempts: 1000,
           maxBackoffMs: 200,
           peerTimeoutMs: 5000,

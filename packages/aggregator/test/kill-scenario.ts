@@ -18,11 +18,15 @@ import { restartAggregator, startAggregator, type AggregatorProcess } from './su
 import { openStoreProbe, type StoreProbe } from './support/store-probe.js';
 import { sleep, waitFor } from './support/wait.js';
 
-/** Driver settings of every Leader process: short leases so that takeovers happen quickly. */
+/**
+ * Driver settings of every Leader process: leases short enough for quick takeovers, jobs small
+ * enough that a pass of four finishes well within a lease on a loaded 2-core machine (a job that
+ * outlives its lease is not committed and goes round again).
+ */
 export const KILL_DRIVERS: Partial<DriverConfig> = {
   intervalMs: 20,
-  leaseMs: 2000,
-  maxJobSize: 50,
+  leaseMs: 3000,
+  maxJobSize: 25,
   minJobSize: 1,
   // Limitation: a job out of attempts is abandoned and its reports are dropped; if the Helper
   // had committed it (its answer lost), the batch then fails collection with batchMismatch. So
