@@ -9,6 +9,7 @@ import {
   DEFAULT_RETRY_MS,
   MAX_RETRY_AFTER_MS,
   retryAfterMs,
+  TRANSPORT_RETRY_MS,
   uploadReports,
 } from '../src/aggregator/upload.js';
 import { summarizeRss, type LoadFigure } from '../src/load-figure.js';
@@ -52,7 +53,13 @@ describe('uploadReports against a misbehaving Leader', () => {
   let server: Server;
   let url: string;
   /** What the server answers next, in order; the last one repeats. */
-  let script: Array<{ status: number; headers?: Record<string, string>; body?: Uint8Array }> = [];
+  let script: Array<{
+    status: number;
+    headers?: Record<string, string>;
+    body?: Uint8Array;
+    /** Read the request, then drop the connection without answering. */
+    drop?: boolean;
+  }> = [];
   const seen: Array<{ path: string; type: string | undefined; bytes: number }> = [];
 
   beforeAll(async () => {
@@ -66,6 +73,7 @@ describe('uploadReports against a misbehaving Leader', () => {
           bytes: Buffer.concat(chunks).length,
         });
         const a = script.length > 1 ? script.shift()! : script[0];
+        if (a.drop === true) return void req.socket.destroy();
         res
           .writeHead(a.status, a.headers)
           .end(a.body === undefined ? undefined : Buffer.from(a.body));
@@ -121,6 +129,53 @@ describe('uploadReports against a misbehaving Leader', () => {
     await expect(uploadReports(url, 't', body, { sleep })).rejects.toThrow(
       'upload: expected every report accepted, received 2 rejected (first: report_replayed)',
     );
+  });
+
+  it('re-sends after a dropped connection; report_replayed then means stored', async () => {
+    const replayed = encodeUploadErrors([
+      { id: new Uint8Array(16), error: ReportError.report_replayed },
+    ]);
+    script = [
+      { status: 0, drop: true },
+      { status: 0, drop: true },
+      { status: 200, body: replayed },
+    ];
+    seen.length = 0;
+    waits.length = 0;
+    const outcome = await uploadReports(url, 'dGFzaw', body, { sleep });
+    expect(outcome).toEqual({ retries: 0, waitedMs: 0, transportRetries: 2 });
+    expect(seen).toHaveLength(3);
+    expect(waits).toEqual([TRANSPORT_RETRY_MS, 2 * TRANSPORT_RETRY_MS]);
+  });
+
+  it('still refuses report_replayed when no attempt was lost, and other errors after one', async () => {
+    const replayed = encodeUploadErrors([
+      { id: new Uint8Array(16), error: ReportError.report_replayed },
+    ]);
+    script = [{ status: 200, body: replayed }];
+    await expect(uploadReports(url, 't', body, { sleep })).rejects.toThrow(
+      'received 1 rejected (first: report_replayed)',
+    );
+    const decryptError = encodeUploadErrors([
+      { id: new Uint8Array(16), error: ReportError.report_replayed },
+      { id: new Uint8Array(16).fill(2), error: ReportError.hpke_decrypt_error },
+    ]);
+    script = [
+      { status: 0, drop: true },
+      { status: 200, body: decryptError },
+    ];
+    await expect(uploadReports(url, 't', body, { sleep })).rejects.toThrow(
+      'received 1 rejected (first: hpke_decrypt_error)',
+    );
+  });
+
+  it('gives up after the transport retry limit, naming the cause', async () => {
+    script = [{ status: 0, drop: true }];
+    seen.length = 0;
+    await expect(uploadReports(url, 't', body, { sleep, maxTransportRetries: 2 })).rejects.toThrow(
+      /^upload: connection failed 3 times \(.+\)$/,
+    );
+    expect(seen).toHaveLength(3);
   });
 
   it('fails with a decode error on an UploadErrors body that is garbage', async () => {
