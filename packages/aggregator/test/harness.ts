@@ -42,6 +42,10 @@ export async function startHost(): Promise<Host> {
       res.end();
     }
   });
+  // Idle keep-alive sockets are closed by the client (undici, after about 4 s), never by this
+  // server: on a loaded machine a server-side close can race the client's next request on the
+  // same socket, which then fails with ECONNRESET through no fault of the aggregator.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return { server, url: `http://127.0.0.1:${port}/`, setListener: (l) => (listener = l) };
