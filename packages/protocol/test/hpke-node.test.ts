@@ -252,6 +252,16 @@ describe('createNodeHpkeSuite', () => {
     await expect(suite.open({ recipientKey: rkp, enc }, ct, h('02'))).rejects.toThrow();
   });
 
+  it('lets the event loop turn during an open, as WebCrypto does', async () => {
+    const suite = createNodeHpkeSuite();
+    const rkp = await suite.kem.generateKeyPair();
+    const { ct, enc } = await suite.seal({ recipientPublicKey: rkp.publicKey }, h('cafe'));
+    let turned = false;
+    setImmediate(() => (turned = true));
+    expect(toHex(await suite.open({ recipientKey: rkp, enc }, ct))).toBe('cafe');
+    expect(turned).toBe(true);
+  });
+
   it('is exported at @private-measurement/protocol/hpke-node', () => {
     expect(sub.createNodeHpkeSuite).toBe(createNodeHpkeSuite);
     expect(sub.NodeHkdfSha256).toBe(NodeHkdfSha256);
