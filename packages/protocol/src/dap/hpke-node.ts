@@ -204,6 +204,8 @@ export class NodeAes128Gcm implements AeadInterface {
  * An X25519 key held as a node:crypto `KeyObject`, shaped as the `CryptoKey` @hpke/core passes
  * around. The raw public key is kept beside it (DHKEM serializes public keys on every encap and
  * decap); the raw private key is not.
+ *
+ * @example (await new NodeDhkemX25519HkdfSha256().generateKeyPair()).privateKey // a NodeX25519Key
  */
 export class NodeX25519Key implements CryptoKey {
   /** The curve name. */
@@ -280,6 +282,10 @@ function privateFromRaw(raw: Uint8Array): NodeX25519Key {
  * X25519 (RFC 7748) primitives of DHKEM on node:crypto KeyObjects: `DH` by `diffieHellman`, key
  * generation by `generateKeyPairSync`, raw keys imported as JWK (public) or PKCS#8 (private).
  * `DeriveKeyPair` follows RFC 9180 §7.1.3 with @hpke/common's labels through the KEM's KDF.
+ *
+ * @example
+ * const kdf = new NodeHkdfSha256();
+ * const kem = new Dhkem(KemId.DhkemX25519HkdfSha256, new NodeX25519Primitives(kdf), kdf);
  */
 export class NodeX25519Primitives implements DhkemPrimitives {
   /**
