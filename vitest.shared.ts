@@ -17,3 +17,21 @@ export function sharedConfig(extra: UserConfig = {}): UserConfig {
     },
   });
 }
+
+/**
+ * The shared settings for packages whose tests load `pg` (the aggregator and what embeds it).
+ * vitest hands ssr.resolve.conditions to Node as --conditions flags; with "import" among them,
+ * require('pg-pool') inside pg loads pg-pool's ES module build and pg fails to load. So only
+ * the conditions Node's require() honours safely are passed ("source" for sibling packages).
+ */
+export function sharedConfigWithPg(extra: UserConfig = {}): UserConfig {
+  const base = sharedConfig(extra);
+  const requireSafe = ['source', 'node'];
+  return {
+    ...base,
+    ssr: {
+      ...base.ssr,
+      resolve: { ...base.ssr?.resolve, conditions: requireSafe, externalConditions: requireSafe },
+    },
+  };
+}

@@ -1,15 +1,4 @@
-import { sharedConfig } from '../../vitest.shared.js';
+// Vitest settings: the shared ones for packages whose tests load pg (see vitest.shared.ts).
+import { sharedConfigWithPg } from '../../vitest.shared.js';
 
-// vitest hands ssr.resolve.conditions to Node as --conditions flags. With "import" among them,
-// require('pg-pool') inside pg loads pg-pool's ES module build and pg fails to load; keep
-// only the conditions Node's require() can honour safely ("source" for sibling packages).
-const base = sharedConfig();
-const conditions = ['source', 'node'];
-
-export default {
-  ...base,
-  ssr: {
-    ...base.ssr,
-    resolve: { ...base.ssr?.resolve, conditions, externalConditions: conditions },
-  },
-};
+export default sharedConfigWithPg();
