@@ -98,8 +98,9 @@ export interface GcConfig {
 /** Back-pressure on uploads when aggregation falls behind. */
 export interface BackpressureConfig {
   /**
-   * Upload answers 503 with Retry-After while more reports than this wait for aggregation
-   * (over all tasks of the store); null (default) never refuses.
+   * Upload answers 503 with Retry-After while at least this many accepted reports are not yet
+   * aggregated (pending, or in an unfinished aggregation job; over all tasks of the store); null
+   * (default) never refuses.
    */
   maxPendingReports: number | null;
   /** How long a count of pending reports is reused, ms; default 1000. */

@@ -152,7 +152,7 @@ describe('upload back-pressure', () => {
       expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       for (const r of answers) expect((await r.arrayBuffer()).byteLength).toBe(0);
       expect(counts).toBe(1);
-      expect(await raw.transaction('t', (tx) => tx.countPendingReports())).toBe(10);
+      expect(await raw.transaction('t', (tx) => tx.countUnaggregatedReports())).toBe(10);
     } finally {
       await probe.close();
       await raw.close();

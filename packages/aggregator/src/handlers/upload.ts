@@ -46,7 +46,7 @@ export async function uploadsBackedUp(ctx: AggregatorContext): Promise<boolean> 
   if (ctx.now() - entry.at < checkIntervalMs) return entry.count >= maxPendingReports;
   const shared = entry;
   shared.reading ??= ctx.ds
-    .transaction('count-pending', (tx) => tx.countPendingReports())
+    .transaction('count-pending', (tx) => tx.countUnaggregatedReports())
     .then((count) => {
       shared.count = count;
       shared.at = ctx.now();

@@ -846,8 +846,10 @@ class SqlTransaction implements Transaction {
     };
   }
 
-  async countPendingReports(): Promise<number> {
-    const [r] = await this.rows(`SELECT COUNT(*) AS n FROM client_reports WHERE state = 'pending'`);
+  async countUnaggregatedReports(): Promise<number> {
+    const [r] = await this.rows(
+      `SELECT COUNT(*) AS n FROM client_reports WHERE state IN ('pending', 'claimed')`,
+    );
     return num(r.n);
   }
 

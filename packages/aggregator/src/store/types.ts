@@ -335,8 +335,11 @@ export interface Transaction {
 
   /** Counts the work waiting in the store over every task. */
   queueDepths(): Promise<QueueDepths>;
-  /** Counts uploaded reports not yet in an aggregation job, over every task (one query). */
-  countPendingReports(): Promise<number>;
+  /**
+   * Counts uploaded reports not yet aggregated, over every task (one query): pending ones and
+   * those in unfinished aggregation jobs, the whole backlog that back-pressure bounds.
+   */
+  countUnaggregatedReports(): Promise<number>;
   /**
    * Garbage collection of one task: deletes up to `limit` rows of each kind. Client reports
    * that are pending or done (never claimed ones, which an active job still needs) and
