@@ -107,6 +107,11 @@ export interface BackpressureConfig {
   checkIntervalMs: number;
   /** The Retry-After value of a refusal, seconds; default 30. */
   retryAfterSeconds: number;
+  /**
+   * Helper: aggregation jobs initialized at once by one process (their work is held in memory
+   * until it commits); one more is refused with 503 and Retry-After; default 64.
+   */
+  maxHelperJobsInFlight: number;
 }
 
 /** The aggregator's configuration file. */
@@ -492,6 +497,7 @@ export const DEFAULT_BACKPRESSURE: BackpressureConfig = {
   maxPendingReports: null,
   checkIntervalMs: 1000,
   retryAfterSeconds: 30,
+  maxHelperJobsInFlight: 64,
 };
 
 /** Default grace period of rotated-out HPKE keys, seconds. */
@@ -548,6 +554,8 @@ export function parseBackpressureConfig(v: unknown, path: string): BackpressureC
     bp.checkIntervalMs = int(o, 'checkIntervalMs', path, 0, 3_600_000);
   if (o.retryAfterSeconds !== undefined)
     bp.retryAfterSeconds = int(o, 'retryAfterSeconds', path, 1, 86_400);
+  if (o.maxHelperJobsInFlight !== undefined)
+    bp.maxHelperJobsInFlight = int(o, 'maxHelperJobsInFlight', path, 1, 1_000_000);
   return bp;
 }
 

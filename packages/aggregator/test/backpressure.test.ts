@@ -185,12 +185,14 @@ describe('back-pressure settings', () => {
       maxPendingReports: null,
       checkIntervalMs: 1000,
       retryAfterSeconds: 30,
+      maxHelperJobsInFlight: 64,
     });
     const bad: [unknown, RegExp][] = [
       [{ maxPendingReports: 0 }, /^backpressure\.maxPendingReports: expected an integer in \[1, /],
       [{ maxPendingReports: '10' }, /^backpressure\.maxPendingReports: expected an integer/],
       [{ checkIntervalMs: -1 }, /^backpressure\.checkIntervalMs: expected an integer in \[0, /],
       [{ retryAfterSeconds: 0 }, /^backpressure\.retryAfterSeconds: expected an integer in \[1, /],
+      [{ maxHelperJobsInFlight: 0 }, /^backpressure\.maxHelperJobsInFlight: expected an integer/],
       [{ retryAfter: 5 }, /^backpressure\.retryAfter: unknown field/],
       ['on', /^backpressure: expected an object/],
     ];
@@ -202,7 +204,12 @@ describe('back-pressure settings', () => {
     ).toThrow(/^config\.backpressure\.maxPendingReports: /);
     expect(
       parseConfig({ store: 'sqlite:x', backpressure: { maxPendingReports: 9 } }).backpressure,
-    ).toEqual({ maxPendingReports: 9, checkIntervalMs: 1000, retryAfterSeconds: 30 });
+    ).toEqual({
+      maxPendingReports: 9,
+      checkIntervalMs: 1000,
+      retryAfterSeconds: 30,
+      maxHelperJobsInFlight: 64,
+    });
     await expect(
       createAggregator({
         store: sqlite(),

@@ -423,6 +423,61 @@ describe('round trip with an asynchronous Helper', () => {
     }
   });
 
+  it('refuses a new job with 503 and Retry-After while too many are in flight', async () => {
+    const d = await deploy({
+      vdaf,
+      leaderStore: store(),
+      helperStore: store(),
+      helperOptions: { ...asyncHelper, backpressure: { maxHelperJobsInFlight: 1 } },
+    });
+    try {
+      const first = await initBody(
+        d,
+        Array.from({ length: 400 }, (_, i) => i % 101),
+      );
+      const second = await initBody(
+        d,
+        Array.from({ length: 10 }, (_, i) => i),
+      );
+      const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
+      const post = (body: Uint8Array) =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': MediaType.aggregationJobInitReq,
+            authorization: `Bearer ${PEER_TOKEN}`,
+          },
+          body: body as unknown as BodyInit,
+        });
+      const started = await post(first);
+      expect(started.status).toBe(200);
+      expect((await started.arrayBuffer()).byteLength).toBe(0); // not ready: still in flight
+      const refused = await post(second);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('30');
+      expect(((await refused.json()) as { detail: string }).detail).toContain('aggregation jobs');
+      // An identical retry of the job in flight joins it rather than counting as a new one.
+      const joined = await post(first);
+      expect(joined.status).toBe(200);
+      await joined.arrayBuffer();
+
+      // Once the first job is stored, the second is accepted.
+      const jobUrl = new URL(started.headers.get('location')!.slice(1), d.helperHost.url);
+      let done = false;
+      for (let i = 0; i < 500 && !done; i++) {
+        const res = await fetch(jobUrl, { headers: { authorization: `Bearer ${PEER_TOKEN}` } });
+        done = (await res.arrayBuffer()).byteLength > 0;
+        if (!done) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(done).toBe(true);
+      const accepted = await post(second);
+      expect(accepted.status).toBe(200);
+      await accepted.arrayBuffer();
+    } finally {
+      await d.close();
+    }
+  });
+
   it('deletes a job still in progress once its work is stored, then forgets it', async () => {
     const d = await deploy({
       vdaf,

@@ -30,6 +30,7 @@ import { readBody, requireMediaType } from '../http/body.js';
 import { DapAbort } from '../http/problem.js';
 import type { AggregationJobRecord, ReportAggregationRecord } from '../store/types.js';
 import { dapResponse, locationOf, requireTask, type Routed } from './common.js';
+import { backedUp } from './upload.js';
 
 /**
  * The ID of the job an init request creates: derived from the task and the exact body, so an
@@ -81,6 +82,15 @@ export async function handleAggregationJobInit(
   }
   const running = inFlightOf(ctx).get(jobKey(task, jobId));
   if (running !== undefined) return answerWhenReady(ctx, task, jobId, running);
+
+  // Back-pressure: the work of every job being initialized is held in memory until it commits,
+  // so a new job beyond the bound is refused with 503 and Retry-After (draft-ietf-ppm-dap-18
+  // §3.1 lets a server ask for a retry); the Leader retries it with backoff.
+  if (inFlightOf(ctx).size >= ctx.settings.backpressure.maxHelperJobsInFlight) {
+    ctx.metrics.backpressure.inc({ route: 'aggregation_jobs' });
+    ctx.log.warn({ task: task.idText }, 'aggregation job refused, too many in flight');
+    return backedUp(ctx, 'aggregation jobs: too many being initialized');
+  }
 
   const req = decodeAggregationJobInitReq(body);
 

@@ -58,14 +58,20 @@ export async function uploadsBackedUp(ctx: AggregatorContext): Promise<boolean> 
   return (await shared.reading) >= maxPendingReports;
 }
 
-/** 503 with Retry-After: the client keeps its reports and uploads them later. */
-function backedUp(ctx: AggregatorContext): Response {
+/**
+ * 503 with Retry-After and a problem document: the sender keeps its request and sends it later.
+ *
+ * @param ctx - the aggregator (for the Retry-After setting).
+ * @param what - what is refused, e.g. `reports: aggregation is behind`.
+ * @returns the response.
+ */
+export function backedUp(ctx: AggregatorContext, what: string): Response {
   const retryAfter = ctx.settings.backpressure.retryAfterSeconds;
   const body = {
     type: 'about:blank',
     title: 'Service Unavailable',
     status: 503,
-    detail: `reports: aggregation is behind, retry after ${retryAfter} s`,
+    detail: `${what}, retry after ${retryAfter} s`,
   };
   return new Response(JSON.stringify(body), {
     status: 503,
@@ -86,7 +92,7 @@ export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<R
   if (await uploadsBackedUp(ctx)) {
     ctx.metrics.backpressure.inc({ route: 'reports' });
     ctx.log.warn({ task: task.idText }, 'upload refused, aggregation is behind');
-    return backedUp(ctx);
+    return backedUp(ctx, 'reports: aggregation is behind');
   }
   const body = await readBody(r.request, ctx.settings.maxBodyBytes);
   // draft-ietf-ppm-dap-18 §4.4.2.2: a malformed upload aborts with invalidMessage (DecodeError).
