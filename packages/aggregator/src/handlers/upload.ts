@@ -92,6 +92,9 @@ export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<R
   if (await uploadsBackedUp(ctx)) {
     ctx.metrics.backpressure.inc({ route: 'reports' });
     ctx.log.warn({ task: task.idText }, 'upload refused, aggregation is behind');
+    // The body is read and discarded, never decoded or stored, so that the answer goes out on a
+    // connection whose request is complete and the client reads the 503 rather than a reset.
+    await readBody(r.request, ctx.settings.maxBodyBytes).catch(() => undefined);
     return backedUp(ctx, 'reports: aggregation is behind');
   }
   const body = await readBody(r.request, ctx.settings.maxBodyBytes);
