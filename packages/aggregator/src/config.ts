@@ -109,7 +109,7 @@ export interface BackpressureConfig {
   retryAfterSeconds: number;
   /**
    * Helper: aggregation jobs initialized at once by one process (their work is held in memory
-   * until it commits); one more is refused with 503 and Retry-After; default 64.
+   * until it commits); one more is refused with 503 and Retry-After; default 256.
    */
   maxHelperJobsInFlight: number;
 }
@@ -497,7 +497,7 @@ export const DEFAULT_BACKPRESSURE: BackpressureConfig = {
   maxPendingReports: null,
   checkIntervalMs: 1000,
   retryAfterSeconds: 30,
-  maxHelperJobsInFlight: 64,
+  maxHelperJobsInFlight: 256,
 };
 
 /** Default grace period of rotated-out HPKE keys, seconds. */

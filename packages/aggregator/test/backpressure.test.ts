@@ -201,7 +201,7 @@ describe('back-pressure settings', () => {
       maxPendingReports: null,
       checkIntervalMs: 1000,
       retryAfterSeconds: 30,
-      maxHelperJobsInFlight: 64,
+      maxHelperJobsInFlight: 256,
     });
     const bad: [unknown, RegExp][] = [
       [{ maxPendingReports: 0 }, /^backpressure\.maxPendingReports: expected an integer in \[1, /],
@@ -224,7 +224,7 @@ describe('back-pressure settings', () => {
       maxPendingReports: 9,
       checkIntervalMs: 1000,
       retryAfterSeconds: 30,
-      maxHelperJobsInFlight: 64,
+      maxHelperJobsInFlight: 256,
     });
     await expect(
       createAggregator({

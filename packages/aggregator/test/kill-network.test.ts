@@ -37,7 +37,8 @@ const DRIVERS = {
   // Outlasts the Helper's outage (see the Limitation on KILL_DRIVERS in kill-scenario.ts).
   maxAttempts: 1000,
   maxBackoffMs: 200,
-  // Longer than the 'slow' answer, shorter than the 'delay' one (the Leader gives up first).
+  // Longer than the 'slow' answer, 3 s shorter than the 'delay' one, so that the Leader gives up
+  // first even when a loaded machine runs its timer late.
   peerTimeoutMs: 5000,
 };
 
@@ -111,7 +112,7 @@ describe('a faulty network between real aggregator processes', () => {
       // the request afterwards), and an answer that comes past the lease but within the timeout
       // (the Leader must not commit it). Then, in turn: 500, duplicate, forward, forward.
       const once: Record<number, Action> = {
-        1: { kind: 'delay', ms: 5500 },
+        1: { kind: 'delay', ms: 8000 },
         4: { kind: 'slow', ms: 2800 },
       };
       const faults: Action[] = [
