@@ -132,7 +132,8 @@ export async function uploadReports(
       if (errors.length === 0) return outcome;
       const first = errors[0] === undefined ? 'none' : reportErrorName(errors[0].error);
       throw new Error(
-        `upload: expected every report accepted, received ${errors.length} rejected (first: ${first})`,
+        `upload: expected every report accepted, received ${errors.length} rejected ` +
+          `(first: ${first})`,
       );
     }
     return outcome;

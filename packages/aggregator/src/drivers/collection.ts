@@ -228,7 +228,8 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
     helperNoise = res.headers.get(NOISE_HEADER);
   } catch (e) {
     if (e instanceof PeerError && !isTransient(e)) {
-      // draft-ietf-ppm-dap-18 §4.6.1: the job fails with the error that made obtaining the share fail.
+      // draft-ietf-ppm-dap-18 §4.6.1: the job fails with the error that made obtaining the share
+      // fail.
       return fail(ctx, lease, job, (e.problemType as ProblemType | undefined) ?? 'invalidMessage');
     }
     // The batch is marked collected already: failing the job on a transient error (Helper down
@@ -254,7 +255,8 @@ async function driveCollectionJob(ctx: AggregatorContext, lease: Lease): Promise
     leaderEncryptedAggShare: leaderShare,
     helperEncryptedAggShare: helperShare,
   });
-  const noise = `leader=${noiseLabel(task.spec.dp, ctx.settings.unsafeDisableNoiseForTesting)}, helper=${helperNoise ?? 'unreported'}`;
+  const leaderNoise = noiseLabel(task.spec.dp, ctx.settings.unsafeDisableNoiseForTesting);
+  const noise = `leader=${leaderNoise}, helper=${helperNoise ?? 'unreported'}`;
   const done = await ctx.ds.transaction('finish-collection', async (tx) => {
     if (!(await tx.holdsCollectionLease(lease, ctx.now()))) return false;
     await tx.updateCollectionJob({ ...marked, state: 'finished', response, noise });

@@ -203,7 +203,8 @@ async function initializeJob(
         plaintext.payload,
         vi.payload,
       );
-      // draft-ietf-ppm-dap-18 §4.5.3.2: Rejected is vdaf_verify_error; a one-round VDAF finishes here.
+      // draft-ietf-ppm-dap-18 §4.5.3.2: Rejected is vdaf_verify_error; a one-round VDAF finishes
+      // here.
       if (state.kind !== 'finishedWithOutbound') {
         return { kind: 'reject', error: ReportError.vdaf_verify_error };
       }
@@ -432,7 +433,8 @@ export async function handleAggregationJobContinue(
   const job = await requireJob(ctx, task, r.resourceId);
   requireMediaType(r.request.headers, MediaTypeMessage.aggregationJobContinueReq);
   const req = decodeAggregationJobContinueReq(await readBody(r.request, ctx.settings.maxBodyBytes));
-  // draft-ietf-ppm-dap-18 §4.5.4.2: step 0 is invalidMessage, a step other than next is stepMismatch.
+  // draft-ietf-ppm-dap-18 §4.5.4.2: step 0 is invalidMessage, a step other than next is
+  // stepMismatch.
   if (req.step === 0) throw new DapAbort('invalidMessage', 'step: expected at least 1', task.id);
   throw new DapAbort('stepMismatch', `step: job finished at step ${job.step}`, task.id);
 }

@@ -273,7 +273,8 @@ export abstract class FieldBase implements Field {
     const total = this.len(vals);
     if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1 || total % rows !== 0) {
       throw new ParamError(
-        `${what}: expected a positive divisor of ${total} (the element count), received ${String(rows)}`,
+        `${what}: expected a positive divisor of ${total} (the element count), ` +
+          `received ${String(rows)}`,
       );
     }
     const n = total / rows;

@@ -128,7 +128,7 @@ export class NodeHkdfSha256 extends HkdfSha256 {
 
 const TAG_SIZE = 16;
 
-/** AES-128-GCM seal and open under one key, on node:crypto ciphers (RFC 9180 §5.2 `Seal`, `Open`). */
+/** AES-128-GCM seal and open under one key, on node:crypto ciphers (RFC 9180 §5.2 Seal, Open). */
 class NodeAesGcmContext implements AeadEncryptionContext {
   private readonly key: KeyObject;
 

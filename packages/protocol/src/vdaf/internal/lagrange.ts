@@ -62,7 +62,8 @@ function extensionMatrix(field: Field, m: number, n: number): FieldVec {
     const b = field.mul(known, prodK);
     field.mulScalar(b, invInt(field, n), b);
 
-    // ell[k] = prod over known x_j of (x_k - x_j) = n / (x_k * prod over other missing (x_k - x_k')).
+    // ell[k] = prod over known x_j of (x_k - x_j)
+    //        = n / (x_k * prod over other missing (x_k - x_k')).
     const other = field.addScalar(field.zeros(k), 1n);
     const d = field.zeros(k);
     for (let j = 0; j < k; j++) {
