@@ -317,6 +317,19 @@ describe('round trip with an asynchronous Helper', () => {
   const asyncHelper = { aggregationSyncMs: 0 };
 
   /** An AggregationJobInitReq for fresh reports, built as the Leader does. */
+  /** POSTs an AggregationJobInitReq to the Helper's aggregation jobs resource, as the Leader. */
+  function postInit(d: Deployment, body: Uint8Array): Promise<Response> {
+    const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
+    return fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': MediaType.aggregationJobInitReq,
+        authorization: `Bearer ${PEER_TOKEN}`,
+      },
+      body: body as unknown as BodyInit,
+    });
+  }
+
   async function initBody(d: Deployment, ms: number[]): Promise<Uint8Array> {
     const t = d.task;
     const reports = await makeReports(d, ms);
@@ -372,16 +385,7 @@ describe('round trip with an asynchronous Helper', () => {
     try {
       const ms = Array.from({ length: 200 }, (_, i) => i % 101);
       const body = await initBody(d, ms);
-      const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
-      const post = () =>
-        fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': MediaType.aggregationJobInitReq,
-            authorization: `Bearer ${PEER_TOKEN}`,
-          },
-          body: body as unknown as BodyInit,
-        });
+      const post = () => postInit(d, body);
       const first = await post();
       expect(first.status).toBe(200);
       expect((await first.arrayBuffer()).byteLength).toBe(0);
@@ -439,16 +443,7 @@ describe('round trip with an asynchronous Helper', () => {
         d,
         Array.from({ length: 10 }, (_, i) => i),
       );
-      const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
-      const post = (body: Uint8Array) =>
-        fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': MediaType.aggregationJobInitReq,
-            authorization: `Bearer ${PEER_TOKEN}`,
-          },
-          body: body as unknown as BodyInit,
-        });
+      const post = (body: Uint8Array) => postInit(d, body);
       const started = await post(first);
       expect(started.status).toBe(200);
       expect((await started.arrayBuffer()).byteLength).toBe(0); // not ready: still in flight
@@ -490,14 +485,8 @@ describe('round trip with an asynchronous Helper', () => {
         d,
         Array.from({ length: 100 }, (_, i) => i),
       );
-      const url = new URL(ResourcePath.aggregationJobs(d.task.id).slice(1), d.helperHost.url);
       const auth = { authorization: `Bearer ${PEER_TOKEN}` };
-      const post = () =>
-        fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': MediaType.aggregationJobInitReq, ...auth },
-          body: body as unknown as BodyInit,
-        });
+      const post = () => postInit(d, body);
       const first = await post();
       expect((await first.arrayBuffer()).byteLength).toBe(0);
       const jobUrl = new URL(first.headers.get('location')!.slice(1), d.helperHost.url);
