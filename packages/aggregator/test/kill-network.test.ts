@@ -201,6 +201,11 @@ describe('a faulty network between real aggregator processes', () => {
       // Every kind of fault was met: a request delayed past the Leader's timeout was sent again,
       // and an answer that came after the lease ran out was not committed (the job was driven
       // again under a new lease).
+      // On a fast machine the job can finish under a new lease before the delayed request
+      // reaches the Helper at all: wait for its answer before looking at it.
+      await waitFor('the delayed request to be answered', () =>
+        helperProxy.log.some((r) => r.action === 'delay' && r.status !== undefined),
+      );
       const slow = helperProxy.log.filter((r) => r.action === 'delay' && r.status === 200);
       expect(helperProxy.log.some((r) => r.action === 'slow' && r.status === 200)).toBe(true);
       expect(leader.logCount('lease lost before commit')).toBeGreaterThan(0);
