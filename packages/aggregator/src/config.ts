@@ -158,6 +158,11 @@ export interface DriverConfig {
   maxJobSize: number;
   /** Reports per aggregation job, at least (fewer wait for more uploads). */
   minJobSize: number;
+  /**
+   * Aggregation jobs one process drives at once; default 4. While the Helper works on one job,
+   * the Leader prepares the next, so at least 2 keeps both busy.
+   */
+  jobsInFlight: number;
   /** Attempts at a job before it is abandoned. */
   maxAttempts: number;
   /** Largest backoff between attempts, ms. */
@@ -474,6 +479,7 @@ export const DEFAULT_DRIVERS: DriverConfig = {
   leaseMs: 60_000,
   maxJobSize: 1000,
   minJobSize: 1,
+  jobsInFlight: 4,
   maxAttempts: 10,
   maxBackoffMs: 60_000,
   peerTimeoutMs: 30_000,
@@ -654,6 +660,7 @@ export function parseConfig(v: unknown): AggregatorConfig {
     'leaseMs',
     'maxJobSize',
     'minJobSize',
+    'jobsInFlight',
     'maxAttempts',
     'maxBackoffMs',
     'peerTimeoutMs',

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { BackpressureConfig, DriverConfig, GcConfig } from '../config.js';
 import type { Datastore } from '../store/types.js';
 import type { Metrics } from './observability.js';
+import { SerialLane } from './serial-lane.js';
 import { taskFromRecord, type Task } from './task.js';
 
 /** Settings resolved from the options of `createAggregator`. */
@@ -40,6 +41,8 @@ const KEY_REFRESH_MIN_MS = 1_000;
 
 /** The shared state of one aggregator instance. */
 export class AggregatorContext {
+  /** The CPU-bound part of aggregation jobs (input-share opens, VDAF), one job at a time. */
+  readonly reportLane = new SerialLane();
   private readonly taskCache = new Map<string, { task: Task | null; at: number }>();
   private keyCache:
     | {

@@ -1,12 +1,12 @@
 // Bounded concurrency over a list: at most `limit` calls of an async function in flight, results
-// kept in input order. Used to open an aggregation job's input shares (WebCrypto HPKE work runs
-// off the main thread) while the main thread runs the VDAF on the shares already opened.
+// kept in input order. Used to open an aggregation job's input shares and verify them.
 
 /**
- * How many input shares of one aggregation job are opened at once. HPKE through WebCrypto does
- * its X25519, HKDF and AES-GCM work on libuv's thread pool, so opens in flight overlap with each
- * other and with VDAF verification on the main thread; more than this gains nothing measurable
- * and only holds more plaintexts.
+ * How many input shares of one aggregation job are opened at once. On the node:crypto HPKE
+ * backend an open is synchronous but for one turn of the event loop, so the bound only keeps
+ * I/O flowing between opens; on the WebCrypto backend the X25519, HKDF and AES-GCM work runs on
+ * libuv's thread pool and opens in flight overlap with the VDAF on the main thread. More than
+ * this gains nothing measurable and only holds more plaintexts.
  */
 export const INPUT_SHARE_CONCURRENCY = 32;
 

@@ -33,9 +33,6 @@ import { isTransient, peerRequest } from './peer.js';
 /** Thrown inside a transaction to roll it back without an error. */
 class Rollback extends Error {}
 
-/** Jobs leased per driver pass. */
-const LEASES_PER_PASS = 4;
-
 /**
  * Backoff before the next attempt at a job: doubling from the driver interval, capped.
  *
@@ -186,31 +183,83 @@ export async function createAggregationJobs(ctx: AggregatorContext): Promise<num
 type LeaderPrep =
   { kind: 'rejected'; error: number } | { kind: 'continued'; state: PingPongState; report: Report };
 
+/** The aggregation jobs each aggregator instance is driving now. */
+const jobsInFlight = new WeakMap<AggregatorContext, Set<Promise<void>>>();
+
+function inFlightOf(ctx: AggregatorContext): Set<Promise<void>> {
+  let s = jobsInFlight.get(ctx);
+  if (s === undefined) {
+    s = new Set();
+    jobsInFlight.set(ctx, s);
+  }
+  return s;
+}
+
 /**
- * Leases and drives up to a few aggregation jobs.
+ * Leases aggregation jobs up to `drivers.jobsInFlight` in flight and drives them. With `wait`
+ * `all` it returns once every job in flight has finished its step; with `any` (the background
+ * loop) it returns as soon as it leased a job, or else once one job in flight finished, so that
+ * the next pass leases the next job while the others go on: the Leader prepares one job while
+ * the Helper works on another.
  *
- * @returns the number of jobs leased.
+ * @param wait - `all` (default) or `any`.
+ * @returns with `all`, the number of jobs leased; with `any`, the number leased plus the number
+ *   that were in flight, so that 0 means there was nothing to do.
  */
-export async function driveAggregationJobs(ctx: AggregatorContext): Promise<number> {
+export async function driveAggregationJobs(
+  ctx: AggregatorContext,
+  wait: 'all' | 'any' = 'all',
+): Promise<number> {
   const d = ctx.settings.drivers;
-  const leases = await ctx.ds.transaction('lease-agg-jobs', (tx) =>
-    tx.acquireAggregationJobs(ctx.now(), d.leaseMs, LEASES_PER_PASS),
-  );
-  await Promise.all(
-    leases.map((lease) =>
-      driveAggregationJob(ctx, lease).catch((err: unknown) => {
-        ctx.metrics.jobs.inc({ kind: 'aggregation', outcome: 'error' });
-        ctx.log.error(
-          { err, job: Buffer.from(lease.jobId).toString('base64url') },
-          'aggregation job step failed',
-        );
-        return ctx.ds.transaction('release', (tx) =>
-          tx.releaseAggregationJob(lease, ctx.now() + backoffMs(ctx, lease.attempts)),
-        );
-      }),
-    ),
-  );
-  return leases.length;
+  const flight = inFlightOf(ctx);
+  const before = flight.size;
+  const room = d.jobsInFlight - flight.size;
+  const leases =
+    room > 0
+      ? await ctx.ds.transaction('lease-agg-jobs', (tx) =>
+          tx.acquireAggregationJobs(ctx.now(), d.leaseMs, room),
+        )
+      : [];
+  for (const lease of leases) {
+    const p: Promise<void> = driveLeasedJob(ctx, lease).finally(() => flight.delete(p));
+    flight.add(p);
+  }
+  if (wait === 'all') {
+    await Promise.all([...flight]);
+    return leases.length;
+  }
+  if (flight.size > 0 && (leases.length === 0 || flight.size >= d.jobsInFlight)) {
+    await Promise.race([...flight]);
+  }
+  return leases.length + before;
+}
+
+/**
+ * Waits for every aggregation job this instance is driving (used when stopping).
+ *
+ * @returns once none is in flight.
+ */
+export async function settleAggregationJobs(ctx: AggregatorContext): Promise<void> {
+  const flight = inFlightOf(ctx);
+  while (flight.size > 0) await Promise.all([...flight]);
+}
+
+/** Drives one leased job; a failure is logged and releases the lease with backoff. */
+async function driveLeasedJob(ctx: AggregatorContext, lease: Lease): Promise<void> {
+  try {
+    await driveAggregationJob(ctx, lease);
+  } catch (err) {
+    ctx.metrics.jobs.inc({ kind: 'aggregation', outcome: 'error' });
+    ctx.log.error(
+      { err, job: Buffer.from(lease.jobId).toString('base64url') },
+      'aggregation job step failed',
+    );
+    await ctx.ds
+      .transaction('release', (tx) =>
+        tx.releaseAggregationJob(lease, ctx.now() + backoffMs(ctx, lease.attempts)),
+      )
+      .catch((e: unknown) => ctx.log.error({ err: e }, 'aggregation job release failed'));
+  }
 }
 
 /** Ends a job without aggregating its remaining reports (dropped, never recounted). */
@@ -267,8 +316,18 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
     return abandon(ctx, task, lease, 'too many attempts');
   const { job, ras, reports } = loaded;
 
-  // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init; the
-  // HPKE opens run concurrently (WebCrypto, off the main thread) with the VDAF work.
+  // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init, in
+  // the report lane (one job at a time, see serial-lane.ts).
+  const preps = await ctx.reportLane.run(() => prepareLeaderJob(ctx, task, ras, reports));
+  await sendAndCommit(ctx, task, lease, job, ras, preps);
+}
+
+async function prepareLeaderJob(
+  ctx: AggregatorContext,
+  task: Task,
+  ras: ReportAggregationRecord[],
+  reports: ({ encoded: Uint8Array } | null)[],
+): Promise<LeaderPrep[]> {
   const now = ctx.now();
   const decoded = reports.map((stored) =>
     stored === null || stored.encoded.length === 0 ? null : decodeReport(stored.encoded),
@@ -276,52 +335,61 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
   const keys = await ctx.hpkeRecipientKeys(
     new Set(decoded.flatMap((r) => (r === null ? [] : [r.leaderEncryptedInputShare.configId]))),
   );
-  const preps = await mapBounded(
-    ras,
-    INPUT_SHARE_CONCURRENCY,
-    async (ra, i): Promise<LeaderPrep> => {
-      const report = decoded[i];
-      if (report === null) return { kind: 'rejected', error: ReportError.report_dropped };
-      const meta = report.reportMetadata;
-      const timeError = aggregationTimeError(task, ra.time, now, ctx.settings.clockSkewSeconds);
-      if (timeError !== undefined) return { kind: 'rejected', error: timeError };
-      let plaintext;
-      try {
-        plaintext = await openInputShare({
-          taskId: task.id,
-          taskConfiguration: task.config,
-          role: Role.leader,
-          keys,
-          reportMetadata: meta,
-          publicShare: report.publicShare,
-          encryptedInputShare: report.leaderEncryptedInputShare,
-        });
-      } catch (e) {
-        return {
-          kind: 'rejected',
-          error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
-        };
-      }
-      const extError = extensionError(
-        meta.publicExtensions,
-        plaintext.privateExtensions,
-        task.reportExtensions,
-      );
-      if (extError !== undefined) return { kind: 'rejected', error: extError };
-      const state = pingPongLeaderInit(
-        task.vdaf,
-        task.verifyKey,
-        task.ctx,
-        meta.reportId,
-        report.publicShare,
-        plaintext.payload,
-      );
-      return state.kind === 'continued'
-        ? { kind: 'continued', state, report }
-        : { kind: 'rejected', error: ReportError.vdaf_verify_error };
-    },
-  );
+  return mapBounded(ras, INPUT_SHARE_CONCURRENCY, async (ra, i): Promise<LeaderPrep> => {
+    const report = decoded[i];
+    if (report === null) return { kind: 'rejected', error: ReportError.report_dropped };
+    const meta = report.reportMetadata;
+    const timeError = aggregationTimeError(task, ra.time, now, ctx.settings.clockSkewSeconds);
+    if (timeError !== undefined) return { kind: 'rejected', error: timeError };
+    let plaintext;
+    try {
+      plaintext = await openInputShare({
+        taskId: task.id,
+        taskConfiguration: task.config,
+        role: Role.leader,
+        keys,
+        reportMetadata: meta,
+        publicShare: report.publicShare,
+        encryptedInputShare: report.leaderEncryptedInputShare,
+      });
+    } catch (e) {
+      return {
+        kind: 'rejected',
+        error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
+      };
+    }
+    const extError = extensionError(
+      meta.publicExtensions,
+      plaintext.privateExtensions,
+      task.reportExtensions,
+    );
+    if (extError !== undefined) return { kind: 'rejected', error: extError };
+    const state = pingPongLeaderInit(
+      task.vdaf,
+      task.verifyKey,
+      task.ctx,
+      meta.reportId,
+      report.publicShare,
+      plaintext.payload,
+    );
+    return state.kind === 'continued'
+      ? { kind: 'continued', state, report }
+      : { kind: 'rejected', error: ReportError.vdaf_verify_error };
+  });
+}
 
+/**
+ * Sends the prepared reports of a job to the Helper, finishes them with its answer, and commits
+ * the outcome while the lease is still held.
+ */
+async function sendAndCommit(
+  ctx: AggregatorContext,
+  task: Task,
+  lease: Lease,
+  job: AggregationJobRecord,
+  ras: ReportAggregationRecord[],
+  preps: LeaderPrep[],
+): Promise<void> {
   const sent = preps.flatMap((p, i) => (p.kind === 'continued' ? [{ p, i }] : []));
   const outcomes = new Map<number, { error: number } | { share: OutputShare }>();
   preps.forEach((p, i) => {

@@ -2,20 +2,28 @@
 // collection jobs, collects garbage when it is due, then sleeps; stop() waits for the pass in
 // flight.
 import type { AggregatorContext } from '../core/context.js';
-import { createAggregationJobs, driveAggregationJobs } from './aggregation.js';
+import {
+  createAggregationJobs,
+  driveAggregationJobs,
+  settleAggregationJobs,
+} from './aggregation.js';
 import { driveCollectionJobs } from './collection.js';
 import { collectGarbage } from './gc.js';
 
 /**
  * One pass of every job driver.
  *
- * @returns how many jobs each driver created or leased.
+ * @param wait - `all` (default): the pass returns once the aggregation jobs it leased have
+ *   finished their step; `any` (the background loop): see `driveAggregationJobs`.
+ * @returns how many jobs each driver created or leased (with `any`, aggregation also counts the
+ *   jobs still in flight).
  */
 export async function runDriversOnce(
   ctx: AggregatorContext,
+  wait: 'all' | 'any' = 'all',
 ): Promise<{ created: number; aggregation: number; collection: number }> {
   const created = await createAggregationJobs(ctx);
-  const aggregation = await driveAggregationJobs(ctx);
+  const aggregation = await driveAggregationJobs(ctx, wait);
   const collection = await driveCollectionJobs(ctx);
   return { created, aggregation, collection };
 }
@@ -43,7 +51,7 @@ export class DriverLoop {
     const { drivers, gc } = this.ctx.settings;
     let busy = false;
     if (drivers.enabled) {
-      const r = await runDriversOnce(this.ctx);
+      const r = await runDriversOnce(this.ctx, 'any');
       busy = r.created + r.aggregation + r.collection > 0;
     }
     if (gc.enabled && this.ctx.now() - this.lastGc >= gc.intervalMs) {
@@ -74,10 +82,11 @@ export class DriverLoop {
     }, delay);
   }
 
-  /** Stops the loop and waits for the pass in flight. */
+  /** Stops the loop and waits for the pass and the aggregation jobs in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.running;
+    await settleAggregationJobs(this.ctx);
   }
 }

@@ -156,16 +156,14 @@ async function initializeJob(
   jobId: Uint8Array,
   batchId: Uint8Array | null,
 ): Promise<AggregationJobRecord> {
-  // Decrypt, validate and verify outside the transaction: the HPKE opens of many reports run
-  // concurrently (WebCrypto, off the main thread) while the VDAF runs on those already open.
+  // Decrypt, validate and verify outside the transaction, in the report lane (one job at a time,
+  // see serial-lane.ts).
   const now = ctx.now();
   const keys = await ctx.hpkeRecipientKeys(
     new Set(req.verifyInits.map((vi) => vi.reportShare.encryptedInputShare.configId)),
   );
-  const prepared = await mapBounded(
-    req.verifyInits,
-    INPUT_SHARE_CONCURRENCY,
-    async (vi): Promise<Prepared> => {
+  const prepared = await ctx.reportLane.run(() =>
+    mapBounded(req.verifyInits, INPUT_SHARE_CONCURRENCY, async (vi): Promise<Prepared> => {
       const meta = vi.reportShare.reportMetadata;
       const time = Number(meta.time);
       const timeError = aggregationTimeError(task, time, now, ctx.settings.clockSkewSeconds);
@@ -218,7 +216,7 @@ async function initializeJob(
           outShare: state.outShare,
         },
       };
-    },
+    }),
   );
 
   const times = req.verifyInits.map((v) => Number(v.reportShare.reportMetadata.time));
