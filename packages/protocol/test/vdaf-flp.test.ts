@@ -239,6 +239,97 @@ describe('FLP prove / query / decide', () => {
   });
 });
 
+/**
+ * The gadget tests of a query (verifier elements 1..) from their definition in
+ * draft-irtf-cfrg-vdaf-20 §7.3.4: each wire polynomial (seed, one value per call, zeros) and the
+ * extended gadget polynomial evaluated at t with the division-free `lagrangeEval`.
+ */
+function gadgetTests<M, R>(
+  flp: FlpBBCGGI19<M, R>,
+  meas: FieldVec,
+  proof: FieldVec,
+  queryRand: FieldVec,
+  jointRand: FieldVec,
+): bigint[] {
+  const f = flp.field;
+  const { gadgets, gadgetCalls, evalOutputLen } = flp.valid;
+  const inputs = flp.valid.wireInputs(meas, jointRand, 1);
+  const tOff = evalOutputLen > 1 ? evalOutputLen : 0;
+  const out: bigint[] = [];
+  let off = 0;
+  gadgets.forEach((g, i) => {
+    const calls = gadgetCalls[i];
+    const p = nextPow2(1 + calls);
+    const len = g.degree * (p - 1) + 1;
+    const t = f.get(queryRand, tOff + i);
+    for (let j = 0; j < g.arity; j++) {
+      const wire = f.zeros(p);
+      f.set(wire, 0, f.get(proof, off + j));
+      for (let k = 0; k < calls; k++) f.set(wire, k + 1, f.get(inputs[i], j * calls + k));
+      out.push(f.lagrangeEval(wire, t));
+    }
+    off += g.arity;
+    const poly = extendValues(f, f.slice(proof, off, off + len), nextPow2(len));
+    out.push(f.lagrangeEval(poly, t));
+    off += len;
+  });
+  return out;
+}
+
+describe('FLP query gadget tests', () => {
+  const backends: [string, ReturnType<typeof getBackend>][] = [
+    ['ts', b],
+    ['wasm', getBackend('wasm')],
+  ];
+  const circuits: [
+    string,
+    (be: ReturnType<typeof getBackend>) => [ValidCircuit<never, unknown>, unknown],
+  ][] = [
+    ['Count', (be) => [countCircuit(be.Field64) as never, 1]],
+    ['Sum(255)', (be) => [sumCircuit(be.Field64, 255n) as never, 77]],
+    ['Histogram(16, 4)', (be) => [histogramCircuit(be.Field128, 16, 4) as never, 7]],
+    [
+      'L1BoundSum(20, 255, 13)',
+      (be) => [l1BoundSumCircuit(be.Field128, 20, 255n, 13) as never, Array(20).fill(3)],
+    ],
+  ];
+
+  describe.each(backends)('%s backend', (_b, be) => {
+    it.each(circuits)('%s: equal to the wire and gadget polynomials at t', (_n, make) => {
+      const [valid, m] = make(be);
+      const flp = new FlpBBCGGI19(valid);
+      const f = flp.field;
+      const meas = valid.encode(m as never);
+      const jointRand = randVec(f, flp.jointRandLen);
+      const proof = flp.prove(meas, randVec(f, flp.proveRandLen), jointRand);
+      const tOff = valid.evalOutputLen > 1 ? valid.evalOutputLen : 0;
+      const size = nextPow2(valid.gadgets[0].degree * (nextPow2(1 + valid.gadgetCalls[0]) - 1) + 1);
+      // A random point, then a node of the gadget grid that is no wire node (odd power).
+      for (const t of [f.get(randVec(f, 1), 0), f.nthRoot(size), f.powS(f.nthRoot(size), 3n)]) {
+        const queryRand = randVec(f, flp.queryRandLen);
+        f.set(queryRand, tOff, t);
+        const v = flp.query(meas, proof, queryRand, jointRand, 1);
+        const want = gadgetTests(flp, meas, proof, queryRand, jointRand);
+        expect(f.toBigInts(f.slice(v, 1))).toEqual(want);
+      }
+    });
+
+    it.each(circuits)('%s: a test point on a wire node is a VerifyError', (_n, make) => {
+      const [valid, m] = make(be);
+      const flp = new FlpBBCGGI19(valid);
+      const f = flp.field;
+      const meas = valid.encode(m as never);
+      const jointRand = randVec(f, flp.jointRandLen);
+      const proof = flp.prove(meas, randVec(f, flp.proveRandLen), jointRand);
+      const queryRand = randVec(f, flp.queryRandLen);
+      f.set(queryRand, valid.evalOutputLen > 1 ? valid.evalOutputLen : 0, 1n);
+      expect(() => flp.query(meas, proof, queryRand, jointRand, 1)).toThrow(
+        expect.objectContaining({ code: 'VERIFY' }),
+      );
+    });
+  });
+});
+
 describe('exact summation of output shares', () => {
   it.each(fields)('sumVectors equals a chain of field additions (%s)', (_n, f) => {
     fc.assert(

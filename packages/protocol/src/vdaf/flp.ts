@@ -5,12 +5,12 @@ import { ParamError, VerifyError } from '../errors.js';
 import { type Gadget, gadgetPolyLen, wirePolyLen } from './gadgets.js';
 import { nodes, powPow2 } from './internal/cache.js';
 import {
-  evalRows,
   extendValues,
+  lagrangeScale,
   lagrangeWeights,
-  lagrangeWeightsMany,
+  nodeQuotients,
 } from './internal/lagrange.js';
-import { copyStrided, nextPow2 } from './internal/vec.js';
+import { copyStrided, nextPow2, weightedRowSum } from './internal/vec.js';
 
 /**
  * A validity circuit (draft-irtf-cfrg-vdaf-20 §7.3.2), split in two vector phases so that no
@@ -50,6 +50,20 @@ export interface ValidCircuit<M, R> {
   ): FieldVec;
 }
 
+/** The sizes of one gadget that every proof and query uses, fixed by the circuit. */
+interface GadgetLayout {
+  readonly arity: number;
+  readonly calls: number;
+  /** Wire polynomial length, next_power_of_2(1 + calls). */
+  readonly p: number;
+  /** Gadget polynomial values sent in a proof. */
+  readonly len: number;
+  /** The gadget polynomial's evaluation grid, next_power_of_2(len). */
+  readonly size: number;
+  /** size / p: the wire nodes are every step-th node of the gadget grid. */
+  readonly step: number;
+}
+
 /**
  * FlpBBCGGI19 over a validity circuit (draft-irtf-cfrg-vdaf-20 §7.3).
  *
@@ -67,6 +81,9 @@ export class FlpBBCGGI19<M, R> {
   readonly outputLen: number;
   readonly proofLen: number;
   readonly verifierLen: number;
+  private readonly layouts: readonly GadgetLayout[];
+  /** Elements of scratch space one query needs (see `query`). */
+  private readonly queryScratch: number;
 
   /**
    * @param valid - the validity circuit.
@@ -104,6 +121,18 @@ export class FlpBBCGGI19<M, R> {
     this.outputLen = valid.outputLen;
     this.proofLen = proofLen;
     this.verifierLen = verifierLen;
+    this.layouts = valid.gadgets.map((g, i) => {
+      const calls = valid.gadgetCalls[i];
+      const p = wirePolyLen(calls);
+      const len = gadgetPolyLen(g.degree, p);
+      const size = nextPow2(len);
+      return { arity: g.arity, calls, p, len, size, step: size / p };
+    });
+    // Per gadget: polynomial, outputs, quotients, weights, wire matrix and repeated weights.
+    this.queryScratch = this.layouts.reduce(
+      (n, l) => n + 2 * l.size + l.calls + (l.calls + 1) * (1 + 2 * l.arity),
+      0,
+    );
   }
 
   /** Wire polynomials (arity x p, Lagrange basis): seed at w^0, call k at w^k, zeros after. */
@@ -168,38 +197,45 @@ export class FlpBBCGGI19<M, R> {
     numShares: number,
   ): FieldVec {
     const f = this.field;
-    const { gadgets, gadgetCalls, evalOutputLen } = this.valid;
+    const w = f.words;
+    const { evalOutputLen } = this.valid;
     const inputs = this.valid.wireInputs(meas, jointRand, numShares);
+
+    // Every temporary of the query lives in one buffer, carved in order: one allocation per
+    // query instead of one per intermediate vector.
+    const scratch = new BigUint64Array(this.queryScratch * w);
+    let used = 0;
+    const carve = (n: number): FieldVec => {
+      const v = scratch.subarray(used * w, (used + n) * w);
+      used += n;
+      return v;
+    };
 
     // Recover each gadget polynomial and read the gadget outputs off it.
     let off = 0;
-    const seeds: FieldVec[] = [];
+    const seedOffs: number[] = [];
     const polys: FieldVec[] = [];
     const outputs: FieldVec[] = [];
-    gadgets.forEach((g, i) => {
-      const calls = gadgetCalls[i];
-      const p = wirePolyLen(calls);
-      seeds.push(f.slice(proof, off, off + g.arity));
-      off += g.arity;
-      const len = gadgetPolyLen(g.degree, p);
-      const size = nextPow2(len);
-      const poly = extendValues(f, f.slice(proof, off, off + len), size);
-      off += len;
+    for (const l of this.layouts) {
+      seedOffs.push(off);
+      off += l.arity;
+      const vals = proof.subarray(off * w, (off + l.len) * w);
+      const poly = extendValues(f, vals, l.size, carve(l.size));
+      off += l.len;
       polys.push(poly);
 
       // The k-th call's output is the gadget polynomial at w_p^k = w_size^(k * size / p).
-      const step = size / p;
-      const out = f.zeros(calls);
-      copyStrided(f, poly, step, step, out, 0, 1, calls);
+      const out = carve(l.calls);
+      copyStrided(f, poly, l.step, l.step, out, 0, 1, l.calls);
       outputs.push(out);
-    });
+    }
 
     // Circuit output, reduced by a random linear combination when it has several elements.
     const circuitOut = this.valid.evalOutputs(meas, jointRand, numShares, outputs);
     let v: bigint;
     let tOff = 0;
     if (evalOutputLen > 1) {
-      v = f.innerProduct(f.slice(queryRand, 0, evalOutputLen), circuitOut);
+      v = f.innerProduct(queryRand.subarray(0, evalOutputLen * w), circuitOut);
       tOff = evalOutputLen;
     } else {
       v = f.get(circuitOut, 0);
@@ -209,23 +245,40 @@ export class FlpBBCGGI19<M, R> {
     const verifier = f.zeros(this.verifierLen);
     f.set(verifier, 0, v);
     let vOff = 1;
-    gadgets.forEach((g, i) => {
-      const calls = gadgetCalls[i];
-      const p = wirePolyLen(calls);
+    this.layouts.forEach((l, i) => {
       const t = f.get(queryRand, tOff + i);
+      const tp = powPow2(f, t, l.p);
       // draft-irtf-cfrg-vdaf-20 §7.3.4: t must not be one of the wire polynomial nodes.
-      if (powPow2(f, t, p) === 1n) throw new VerifyError('query: test point is a root of unity');
-      const size = f.len(polys[i]);
-      // t may still be a node of the larger gadget grid (probability about size / p): then the
-      // value is stored rather than interpolated.
-      const onGrid = powPow2(f, t, size) === 1n;
-      const [wp, ws] = onGrid ? [lagrangeWeights(f, p, t)] : lagrangeWeightsMany(f, [p, size], t);
-      const wires = this.wirePolys(g, inputs[i], calls, seeds[i]);
-      copyStrided(f, evalRows(f, wires, g.arity, wp), 0, 1, verifier, vOff, 1, g.arity);
-      vOff += g.arity;
-      const gadgetCheck = onGrid
-        ? f.get(polys[i], f.toBigInts(nodes(f, size)).indexOf(t))
-        : f.innerProduct(polys[i], ws);
+      if (tp === 1n) throw new VerifyError('query: test point is a root of unity');
+      const ts = powPow2(f, tp, l.step);
+
+      // Only the first calls + 1 nodes carry a nonzero wire value (the seed, then one value per
+      // call), so only their Lagrange weights are needed.
+      const n = l.calls + 1;
+      const weights = carve(n);
+      let gadgetCheck: bigint;
+      if (ts === 1n) {
+        // t is a node of the larger gadget grid (probability about size / p): the value there is
+        // stored rather than interpolated.
+        weights.set(lagrangeWeights(f, l.p, t).subarray(0, n * w));
+        gadgetCheck = f.get(polys[i], f.toBigInts(nodes(f, l.size)).indexOf(t));
+      } else {
+        // The wire nodes are every step-th gadget node: one inversion serves both grids.
+        const q = nodeQuotients(f, l.size, t, carve(l.size));
+        gadgetCheck = f.mulS(f.innerProduct(polys[i], q), lagrangeScale(f, ts, l.size));
+        copyStrided(f, q, 0, l.step, weights, 0, 1, n);
+        f.mulScalar(weights, lagrangeScale(f, tp, l.p), weights);
+      }
+
+      // The wire seeds (row 0) and the inputs of call k (row k), weighted and summed.
+      const wires = carve(n * l.arity);
+      copyStrided(f, proof, seedOffs[i], 1, wires, 0, 1, l.arity);
+      for (let j = 0; j < l.arity; j++) {
+        copyStrided(f, inputs[i], j * l.calls, 1, wires, l.arity + j, l.arity, l.calls);
+      }
+      const wireChecks = weightedRowSum(f, wires, n, l.arity, weights, carve(n * l.arity));
+      copyStrided(f, wireChecks, 0, 1, verifier, vOff, 1, l.arity);
+      vOff += l.arity;
       f.set(verifier, vOff, gadgetCheck);
       vOff += 1;
     });

@@ -6,7 +6,7 @@ import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
 import { Mul, ParallelSum } from '../gadgets.js';
 import { invInt } from '../internal/cache.js';
-import { checkInt, resize, tile, transpose } from '../internal/vec.js';
+import { checkInt, copyStrided } from '../internal/vec.js';
 
 /** Number of ParallelSum calls that cover `len` elements in chunks of `chunkLength`. */
 export function chunkCalls(len: number, chunkLength: number): number {
@@ -36,26 +36,34 @@ export function rangeCheckWires(
   const calls = field.len(jointRand);
   const w = field.words;
   const c = chunkLength;
-  // Zero padding up to calls * c elements; column j of the calls x c matrix is row j of mt.
-  const mt = transpose(field, resize(field, meas, calls * c), calls, c);
+  const m = field.len(meas);
+  const rowLen = calls * w;
+  // One buffer for the result (2c rows) and the two c x calls matrices it is built from.
+  const buf = new BigUint64Array(4 * c * rowLen);
+  const out = buf.subarray(0, 2 * c * rowLen);
+  const mt = buf.subarray(2 * c * rowLen, 3 * c * rowLen);
+  const pw = buf.subarray(3 * c * rowLen);
 
-  // Row j of the c x calls matrix pw is r^(j+1), r the joint randomness of each call: rows are
-  // filled by doubling (rows [f, 2f) are rows [0, f) times row f - 1 = r^f).
-  const pw = field.zeros(c * calls);
+  // Row j of mt holds element j of every chunk (zero past the end of meas).
+  for (let j = 0; j < c && j < m; j++) {
+    copyStrided(field, meas, j, c, mt, j * calls, 1, Math.ceil((m - j) / c));
+  }
+
+  // Row j of pw is r^(j+1), r the joint randomness of each call: rows are filled by doubling
+  // (rows [f, 2f) are rows [0, f) times row f - 1 = r^f, repeated in the rows of out).
   pw.set(jointRand);
   for (let filled = 1; filled < c;) {
     const k = Math.min(filled, c - filled);
-    const rf = pw.subarray((filled - 1) * calls * w, filled * calls * w);
-    const dst = pw.subarray(filled * calls * w, (filled + k) * calls * w);
-    field.mul(pw.subarray(0, k * calls * w), tile(field, rf, k), dst);
+    const rf = pw.subarray((filled - 1) * rowLen, filled * rowLen);
+    const rep = out.subarray(0, k * rowLen);
+    for (let i = 0; i < k; i++) rep.set(rf, i * rowLen);
+    field.mul(pw.subarray(0, k * rowLen), rep, pw.subarray(filled * rowLen, (filled + k) * rowLen));
     filled += k;
   }
 
   // Wire 2j is r^(j+1) * x, wire 2j+1 is x - 1/numShares.
   const xs = field.mul(mt, pw, pw);
   const ys = field.addScalar(mt, field.negS(invInt(field, numShares)), mt);
-  const out = field.zeros(2 * c * calls);
-  const rowLen = calls * w;
   for (let j = 0; j < c; j++) {
     out.set(xs.subarray(j * rowLen, (j + 1) * rowLen), 2 * j * rowLen);
     out.set(ys.subarray(j * rowLen, (j + 1) * rowLen), (2 * j + 1) * rowLen);

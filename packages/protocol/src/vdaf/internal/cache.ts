@@ -29,6 +29,11 @@ export function nodes(field: Field, n: number): FieldVec {
   return cached(field, `nodes:${n}`, () => field.powers(field.nthRoot(n), n));
 }
 
+/** [-w^0, ..., -w^(n-1)], w = nthRoot(n), cached; callers must not modify it. */
+export function negNodes(field: Field, n: number): FieldVec {
+  return cached(field, `negNodes:${n}`, () => field.neg(nodes(field, n)));
+}
+
 /** x^(2^k) by k squarings (n = 2^k a power of two). */
 export function powPow2(field: Field, x: bigint, n: number): bigint {
   let y = x;

@@ -1,40 +1,39 @@
 // Polynomials in the Lagrange basis over the powers of a principal n-th root of unity
 // (draft-irtf-cfrg-vdaf-20 §6.1.3.2), expressed as whole-vector kernel calls.
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
-import { cached, invInt, nodes, powPow2 } from './cache.js';
-import { copyStrided, rowSums, tile } from './vec.js';
+import { cached, invInt, negNodes, nodes, powPow2 } from './cache.js';
+import { copyStrided } from './vec.js';
 
 /**
- * Lagrange basis values L_i(t) for several node counts at once, so that the value at t of a
- * polynomial with evaluations v at the powers of nthRoot(n) is innerProduct(v, weights[k]).
- * One batch inversion serves every n. Pre-condition: t^n != 1 for each n (the caller checks).
+ * The quotients w^i / (t - w^i) for the n nodes w^i, w = nthRoot(n): the Lagrange basis values
+ * L_i(t) without their common factor `lagrangeScale` (L_i(t) = (t^n - 1) / n * w^i / (t - w^i)).
+ * Three kernel calls and one batch inversion. Pre-condition: t^n != 1 (the caller checks).
+ *
+ * @param field - the field.
+ * @param n - number of nodes, a power of two.
+ * @param t - the evaluation point.
+ * @param out - where to write the n quotients, or a new vector.
+ * @returns the n quotients.
  */
-export function lagrangeWeightsMany(field: Field, ns: readonly number[], t: bigint): FieldVec[] {
-  // L_i(t) = (t^n - 1) / n * w^i / (t - w^i)
-  const diffs = ns.map((n) => field.addScalar(field.neg(nodes(field, n)), t));
-  const all = field.inv(field.concat(diffs));
-  const w = field.words;
-  let off = 0;
-  return ns.map((n) => {
-    const d = all.subarray(off * w, (off + n) * w);
-    off += n;
-    field.mul(d, nodes(field, n), d);
-    const scale = field.mulS(field.subS(powPow2(field, t, n), 1n), invInt(field, n));
-    return field.mulScalar(d, scale, d);
-  });
+export function nodeQuotients(field: Field, n: number, t: bigint, out?: FieldVec): FieldVec {
+  const d = field.addScalar(negNodes(field, n), t, out);
+  field.inv(d, d);
+  return field.mul(d, nodes(field, n), d);
 }
 
-/** Lagrange basis values L_i(t) for the n nodes (see `lagrangeWeightsMany`). */
+/** The factor (t^n - 1) / n of every Lagrange basis value at t, from tn = t^n. */
+export function lagrangeScale(field: Field, tn: bigint, n: number): bigint {
+  return field.mulS(field.subS(tn, 1n), invInt(field, n));
+}
+
+/**
+ * Lagrange basis values L_i(t) for the n nodes, so that the value at t of a polynomial with
+ * evaluations v at the powers of nthRoot(n) is innerProduct(v, weights). Pre-condition:
+ * t^n != 1 (the caller checks).
+ */
 export function lagrangeWeights(field: Field, n: number, t: bigint): FieldVec {
-  return lagrangeWeightsMany(field, [n], t)[0];
-}
-
-/** Values at t of each row of the `rows` x n matrix `m`, given `lagrangeWeights(n, t)`. */
-export function evalRows(field: Field, m: FieldVec, rows: number, weights: FieldVec): FieldVec {
-  const n = field.len(weights);
-  // One product with the weights repeated per row, then the row sums.
-  const prod = field.mul(m, tile(field, weights, rows));
-  return rowSums(field, prod, rows, n);
+  const q = nodeQuotients(field, n, t);
+  return field.mulScalar(q, lagrangeScale(field, powPow2(field, t, n), n), q);
 }
 
 /**
@@ -94,18 +93,24 @@ function extensionMatrix(field: Field, m: number, n: number): FieldVec {
  * Extends the evaluations `vals` (at w^0..w^(m-1), w = nthRoot(n)) of a polynomial of degree
  * < m to all n evaluations, n a power of two >= m (draft-irtf-cfrg-vdaf-20 §6.1.3.2,
  * extend_values_to_power_of_2): one inner product per missing value with a cached matrix.
+ *
+ * @param field - the field.
+ * @param vals - the m known values.
+ * @param n - the number of values wanted, a power of two >= m.
+ * @param out - where to write the n values (must not alias `vals`), or a new vector.
+ * @returns the n values.
  */
-export function extendValues(field: Field, vals: FieldVec, n: number): FieldVec {
+export function extendValues(field: Field, vals: FieldVec, n: number, out?: FieldVec): FieldVec {
   const m = field.len(vals);
-  const out = field.zeros(n);
-  out.set(vals);
-  if (m === n) return out;
+  const o = out ?? field.zeros(n);
+  o.set(vals);
+  if (m === n) return o;
   const e = extensionMatrix(field, m, n);
   const w = field.words;
   for (let j = 0; j < n - m; j++) {
-    field.set(out, m + j, field.innerProduct(e.subarray(j * m * w, (j + 1) * m * w), vals));
+    field.set(o, m + j, field.innerProduct(e.subarray(j * m * w, (j + 1) * m * w), vals));
   }
-  return out;
+  return o;
 }
 
 /**

@@ -63,14 +63,6 @@ export function transpose(field: Field, v: FieldVec, rows: number, cols: number)
   return out;
 }
 
-/** `v` extended with zeros (or cut) to `n` elements, as a new vector. */
-export function resize(field: Field, v: FieldVec, n: number): FieldVec {
-  const out = field.zeros(n);
-  const m = Math.min(n, field.len(v));
-  copyStrided(field, v, 0, 1, out, 0, 1, m);
-  return out;
-}
-
 /**
  * Decodes exactly `n` field elements from `bytes` (draft-irtf-cfrg-vdaf-20 §6.1).
  *
@@ -123,19 +115,17 @@ export function checkInt(name: string, x: unknown, min: number, max: number): nu
   return x;
 }
 
-/** `times` copies of `v` back to back. */
-export function tile(field: Field, v: FieldVec, times: number): FieldVec {
-  const out = new BigUint64Array(v.length * times);
-  for (let i = 0; i < times; i++) out.set(v, i * v.length);
-  return out;
-}
-
 /**
  * Sums the `rows` rows of the row-major `rows` x `cols` matrix `m` into a vector of `cols`
  * elements, by folding the bottom half onto the top half: about log2(rows) kernel calls.
  * Overwrites `m`.
  */
 export function foldRows(field: Field, m: FieldVec, rows: number, cols: number): FieldVec {
+  return foldRowsInPlace(field, m, rows, cols).slice();
+}
+
+/** `foldRows` leaving the sum in the first row of `m` and returning that row as a view. */
+function foldRowsInPlace(field: Field, m: FieldVec, rows: number, cols: number): FieldVec {
   const w = field.words * cols;
   let n = rows;
   while (n > 1) {
@@ -144,10 +134,43 @@ export function foldRows(field: Field, m: FieldVec, rows: number, cols: number):
     field.add(top, m.subarray((n - h) * w, n * w), top);
     n -= h;
   }
-  return m.slice(0, w);
+  return m.subarray(0, w);
 }
 
-/** Sum of each row of the `rows` x `cols` matrix `m` (a vector of `rows` elements). */
-export function rowSums(field: Field, m: FieldVec, rows: number, cols: number): FieldVec {
-  return foldRows(field, transpose(field, m, rows, cols), cols, rows);
+/**
+ * The combination sum_k weights[k] * (row k) of the row-major `rows` x `cols` matrix `m`: the
+ * weights repeated along each row in `scratch`, one product, then a fold of the rows.
+ * Overwrites `m` and `scratch`.
+ *
+ * @param field - the field.
+ * @param m - the matrix; overwritten.
+ * @param rows - number of rows, the length of `weights`.
+ * @param cols - number of columns.
+ * @param weights - one weight per row.
+ * @param scratch - room for rows * cols elements.
+ * @returns the `cols` elements, as a view of the first row of `m`.
+ */
+export function weightedRowSum(
+  field: Field,
+  m: FieldVec,
+  rows: number,
+  cols: number,
+  weights: FieldVec,
+  scratch: FieldVec,
+): FieldVec {
+  const fw = field.words;
+  for (let k = 0; k < rows; k++) {
+    if (fw === 1) {
+      scratch.fill(weights[k], k * cols, (k + 1) * cols);
+      continue;
+    }
+    const lo = weights[2 * k];
+    const hi = weights[2 * k + 1];
+    for (let o = 2 * k * cols, end = o + 2 * cols; o < end; o += 2) {
+      scratch[o] = lo;
+      scratch[o + 1] = hi;
+    }
+  }
+  field.mul(m, scratch, m);
+  return foldRowsInPlace(field, m, rows, cols);
 }
