@@ -161,11 +161,11 @@ export class ParallelSum implements Gadget {
     const w = field.words;
     if (this.subcircuit instanceof Mul) {
       // Sum of x[2i] * x[2i+1]: one inner product of the even and odd inputs.
-      const even = field.zeros(this.count);
-      const odd = field.zeros(this.count);
-      copyStrided(field, inp, 0, 2, even, 0, 1, this.count);
-      copyStrided(field, inp, 1, 2, odd, 0, 1, this.count);
-      return field.innerProduct(even, odd);
+      const n = this.count;
+      const evenOdd = field.zeros(2 * n);
+      copyStrided(field, inp, 0, 2, evenOdd, 0, 1, n);
+      copyStrided(field, inp, 1, 2, evenOdd, n, 1, n);
+      return field.innerProduct(evenOdd.subarray(0, n * w), evenOdd.subarray(n * w));
     }
     let out = 0n;
     for (let i = 0; i < this.count; i++) {

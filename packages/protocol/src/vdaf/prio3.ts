@@ -258,17 +258,20 @@ export class Prio3<M, R> {
 
     // Query the measurement share with each proof share.
     const queryRands = this.xof.queryRands(verifyKey, ctx, nonce);
-    const verifiersShare = f.zeros(flp.verifierLen * this.proofs);
+    const verifiers: FieldVec[] = [];
     for (let i = 0; i < this.proofs; i++) {
-      const v = flp.query(
-        measShare,
-        this.part(proofsShare, i, flp.proofLen),
-        this.part(queryRands, i, flp.queryRandLen),
-        this.part(jointRands, i, flp.jointRandLen),
-        this.shares,
+      verifiers.push(
+        flp.query(
+          measShare,
+          this.part(proofsShare, i, flp.proofLen),
+          this.part(queryRands, i, flp.queryRandLen),
+          this.part(jointRands, i, flp.jointRandLen),
+          this.shares,
+        ),
       );
-      copyStrided(f, v, 0, 1, verifiersShare, i * flp.verifierLen, 1, flp.verifierLen);
     }
+    // One proof (every variant but the multiproof ones): the verifier is the share itself.
+    const verifiersShare = this.proofs === 1 ? verifiers[0] : f.concat(verifiers);
     return {
       state: { outShare, correctedJointRandSeed: corrected },
       verifierShare: { verifiersShare, jointRandPart: part },
@@ -297,11 +300,15 @@ export class Prio3<M, R> {
     }
     const f = this.field;
     const flp = this.flp;
-    const verifiers = f.zeros(flp.verifierLen * this.proofs);
+    const n = flp.verifierLen * this.proofs;
+    verifierShares.forEach((vs, i) => this.checkVec(`verifierShares[${i}]`, vs.verifiersShare, n));
+    // The sum starts as a new vector, the first two shares added; the others add in place.
+    const verifiers = f.add(verifierShares[0].verifiersShare, verifierShares[1].verifiersShare);
+    for (let i = 2; i < verifierShares.length; i++) {
+      f.add(verifiers, verifierShares[i].verifiersShare, verifiers);
+    }
     const parts: Uint8Array[] = [];
     verifierShares.forEach((vs, i) => {
-      this.checkVec(`verifierShares[${i}]`, vs.verifiersShare, flp.verifierLen * this.proofs);
-      f.add(verifiers, vs.verifiersShare, verifiers);
       if (this.usesJointRand) {
         this.checkBytes(`verifierShares[${i}].jointRandPart`, vs.jointRandPart, SEED_SIZE);
         parts.push(vs.jointRandPart);

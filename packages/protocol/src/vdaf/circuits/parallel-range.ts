@@ -6,7 +6,7 @@ import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
 import { Mul, ParallelSum } from '../gadgets.js';
 import { invInt } from '../internal/cache.js';
-import { checkInt, copyStrided } from '../internal/vec.js';
+import { checkInt, words32 } from '../internal/vec.js';
 
 /** Number of ParallelSum calls that cover `len` elements in chunks of `chunkLength`. */
 export function chunkCalls(len: number, chunkLength: number): number {
@@ -36,39 +36,43 @@ export function rangeCheckWires(
   const calls = field.len(jointRand);
   const w = field.words;
   const c = chunkLength;
-  const m = field.len(meas);
   const rowLen = calls * w;
-  // One buffer for the result (2c rows) and the two c x calls matrices it is built from.
+  // One buffer for the result (rows [0, 2c)), mt (rows [2c, 3c)) and pw (rows [3c, 4c)); rows
+  // move with copyWithin, which creates no views.
   const buf = new BigUint64Array(4 * c * rowLen);
-  const out = buf.subarray(0, 2 * c * rowLen);
-  const mt = buf.subarray(2 * c * rowLen, 3 * c * rowLen);
-  const pw = buf.subarray(3 * c * rowLen);
+  const mtAt = 2 * c * rowLen;
+  const pwAt = 3 * c * rowLen;
 
   // Row j of mt holds element j of every chunk (zero past the end of meas).
-  for (let j = 0; j < c && j < m; j++) {
-    copyStrided(field, meas, j, c, mt, j * calls, 1, Math.ceil((m - j) / c));
+  const src = words32(meas);
+  const dst = words32(buf);
+  const ew = 2 * w;
+  for (let i = 0, n = src.length / ew; i < n; i++) {
+    const at = mtAt * 2 + ((i % c) * calls + Math.floor(i / c)) * ew;
+    for (let k = 0; k < ew; k++) dst[at + k] = src[i * ew + k];
   }
 
   // Row j of pw is r^(j+1), r the joint randomness of each call: rows are filled by doubling
-  // (rows [f, 2f) are rows [0, f) times row f - 1 = r^f, repeated in the rows of out).
-  pw.set(jointRand);
+  // (rows [f, 2f) are rows [0, f) times row f - 1 = r^f, repeated in the first rows of buf).
+  buf.set(jointRand, pwAt);
   for (let filled = 1; filled < c;) {
     const k = Math.min(filled, c - filled);
-    const rf = pw.subarray((filled - 1) * rowLen, filled * rowLen);
-    const rep = out.subarray(0, k * rowLen);
-    for (let i = 0; i < k; i++) rep.set(rf, i * rowLen);
-    field.mul(pw.subarray(0, k * rowLen), rep, pw.subarray(filled * rowLen, (filled + k) * rowLen));
+    const rf = pwAt + (filled - 1) * rowLen;
+    for (let i = 0; i < k; i++) buf.copyWithin(i * rowLen, rf, rf + rowLen);
+    const dstRows = buf.subarray(pwAt + filled * rowLen, pwAt + (filled + k) * rowLen);
+    field.mul(buf.subarray(pwAt, pwAt + k * rowLen), buf.subarray(0, k * rowLen), dstRows);
     filled += k;
   }
 
   // Wire 2j is r^(j+1) * x, wire 2j+1 is x - 1/numShares.
-  const xs = field.mul(mt, pw, pw);
-  const ys = field.addScalar(mt, field.negS(invInt(field, numShares)), mt);
+  const mt = buf.subarray(mtAt, pwAt);
+  field.mul(mt, buf.subarray(pwAt), buf.subarray(pwAt));
+  field.addScalar(mt, field.negS(invInt(field, numShares)), mt);
   for (let j = 0; j < c; j++) {
-    out.set(xs.subarray(j * rowLen, (j + 1) * rowLen), 2 * j * rowLen);
-    out.set(ys.subarray(j * rowLen, (j + 1) * rowLen), (2 * j + 1) * rowLen);
+    buf.copyWithin(2 * j * rowLen, pwAt + j * rowLen, pwAt + (j + 1) * rowLen);
+    buf.copyWithin((2 * j + 1) * rowLen, mtAt + j * rowLen, mtAt + (j + 1) * rowLen);
   }
-  return out;
+  return buf.subarray(0, mtAt);
 }
 
 /** Largest vector length accepted (keeps every size a safe integer and a sane allocation). */

@@ -75,8 +75,8 @@ export function decodeVec(field: Field, bytes: Uint8Array, n: number, what: stri
     );
   }
   try {
-    // Copy first: the field decoder may alias the input buffer.
-    return field.decode(bytes.slice());
+    // Field.decode allocates its result (no `out`), so the vector never aliases `bytes`.
+    return field.decode(bytes);
   } catch {
     throw new DecodeError(`${what}: field element not in canonical form`);
   }
