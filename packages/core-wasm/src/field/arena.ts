@@ -48,6 +48,14 @@ export class Arena {
     this.p1 = p0 + align16(a);
     this.p2 = this.p1 + align16(b);
     const end = this.p2 + align16(c);
+    // The views cover all of memory until it grows, and growth detaches them (length 0), so
+    // reading memory.buffer (a slow accessor) is needed only when the layout does not fit.
+    if (end > this.u8.length) this.reserve(end);
+    return p0;
+  }
+
+  /** Grows memory to at least `end` bytes if needed and rebuilds the views on its buffer. */
+  private reserve(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
@@ -60,7 +68,6 @@ export class Arena {
       this.u64 = new BigUint64Array(this.memory.buffer);
       this.u8 = new Uint8Array(this.memory.buffer);
     }
-    return p0;
   }
 
   /** Word `i` of the result slot. */
