@@ -22,6 +22,12 @@ import {
 import { extendValues, lagrangeWeights } from '../src/vdaf/internal/lagrange.js';
 import { nextPow2 } from '../src/vdaf/internal/vec.js';
 import { sumVectors } from '../src/vdaf/internal/accumulate.js';
+import {
+  bitLength,
+  decodeRangeChecked,
+  rangeWeights,
+  sumRangeChecked,
+} from '../src/vdaf/circuits/range.js';
 
 const b = getBackend('ts');
 const fields: [string, Field][] = [
@@ -327,6 +333,41 @@ describe('FLP query gadget tests', () => {
         expect.objectContaining({ code: 'VERIFY' }),
       );
     });
+  });
+});
+
+describe('range-checked integer decoding of shares', () => {
+  const both: [string, Field][] = [
+    ['ts Field64', b.Field64],
+    ['ts Field128', b.Field128],
+    ['wasm Field128', getBackend('wasm').Field128],
+  ];
+  it.each(both)('decode and sum equal the weighted sums of the bits (%s)', (_n, f) => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 1000n }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 3 }),
+        (max, count, offset) => {
+          // Random elements, not bits: shares of an encoding are arbitrary field elements.
+          const bits = bitLength(max);
+          const meas = randVec(f, offset + count * bits + 2);
+          const weights = rangeWeights(max);
+          const want: bigint[] = [];
+          for (let i = 0; i < count; i++) {
+            let x = 0n;
+            for (let l = 0; l < bits; l++) {
+              x += weights[l] * f.get(meas, offset + i * bits + l);
+            }
+            want.push(x % f.modulus);
+          }
+          expect(f.toBigInts(decodeRangeChecked(f, meas, offset, count, max))).toEqual(want);
+          const sum = want.reduce((a, x) => a + x, 0n) % f.modulus;
+          expect(sumRangeChecked(f, meas, offset, count, max)).toBe(sum);
+        },
+      ),
+      { numRuns: 40, seed: 11 },
+    );
   });
 });
 

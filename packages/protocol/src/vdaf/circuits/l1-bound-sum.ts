@@ -5,7 +5,13 @@ import { ParamError } from '../../errors.js';
 import type { ValidCircuit } from '../flp.js';
 import { checkInt } from '../internal/vec.js';
 import { MAX_VECTOR_LENGTH, measArray, rangeChecked } from './parallel-range.js';
-import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './range.js';
+import {
+  bitLength,
+  decodeRangeChecked,
+  encodeRangeChecked,
+  measInt,
+  sumRangeChecked,
+} from './range.js';
 
 /**
  * The L1BoundSum circuit: `length` integers in [0, maxValue] whose sum is at most maxValue.
@@ -49,8 +55,8 @@ export function l1BoundSumCircuit(
     decode: (out) => field.toBigInts(out),
     evalOutputs(meas, _jr, _n, g) {
       // draft-ietf-ppm-l1-bound-sum-02 §3.3: observed weight minus claimed weight.
-      const observed = field.sum(decodeRangeChecked(field, meas, 0, length, maxValue));
-      const claimed = field.get(decodeRangeChecked(field, meas, length * bits, 1, maxValue), 0);
+      const observed = sumRangeChecked(field, meas, 0, length, maxValue);
+      const claimed = sumRangeChecked(field, meas, length * bits, 1, maxValue);
       return field.fromBigInts([field.sum(g[0]), field.subS(observed, claimed)]);
     },
   };

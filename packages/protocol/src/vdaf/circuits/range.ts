@@ -2,7 +2,8 @@
 // last weight that makes the weights sum to the maximum), and the measurement checks around it.
 import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
-import { transpose, words32 } from '../internal/vec.js';
+import { cached } from '../internal/cache.js';
+import { transposeInto, weightedRowSum, words32 } from '../internal/vec.js';
 
 /** Bit length of a positive integer (Python's int.bit_length()). */
 export function bitLength(x: bigint): number {
@@ -72,9 +73,40 @@ export function encodeRangeChecked(
 }
 
 /**
+ * The weights of `rangeWeights(max)` as field elements, repeated `times` times: the inner
+ * product with `times` consecutive encodings is the sum of the integers. Cached per field, max
+ * and times (circuit parameters); callers must not modify it.
+ */
+function weightsVec(field: Field, max: bigint, times: number): FieldVec {
+  return cached(field, `rangeWeights:${max}:${times}`, () => {
+    const one = rangeWeights(max).map((x) => x % field.modulus);
+    const all: bigint[] = [];
+    for (let i = 0; i < times; i++) all.push(...one);
+    return field.fromBigInts(all);
+  });
+}
+
+/**
+ * The sum of `count` consecutive range-checked integers (shares) starting at element `offset`
+ * of `meas` (draft-irtf-cfrg-vdaf-20 §7.4.2 decode_range_checked_int, summed): one inner
+ * product with the repeated weights.
+ */
+export function sumRangeChecked(
+  field: Field,
+  meas: FieldVec,
+  offset: number,
+  count: number,
+  max: bigint,
+): bigint {
+  const w = field.words;
+  const seg = meas.subarray(offset * w, (offset + count * bitLength(max)) * w);
+  return field.innerProduct(seg, weightsVec(field, max, count));
+}
+
+/**
  * Decodes `count` consecutive range-checked integers (shares) starting at element `offset` of
- * `meas` (draft-irtf-cfrg-vdaf-20 §7.4.2 decode_range_checked_int), as one weighted sum of
- * `bitLength(max)` whole vectors.
+ * `meas` (draft-irtf-cfrg-vdaf-20 §7.4.2 decode_range_checked_int): the bits transposed so that
+ * row l holds bit l of every integer, then one weighted sum of the rows.
  */
 export function decodeRangeChecked(
   field: Field,
@@ -83,21 +115,15 @@ export function decodeRangeChecked(
   count: number,
   max: bigint,
 ): FieldVec {
+  if (count === 1) return field.fromBigInts([sumRangeChecked(field, meas, offset, 1, max)]);
   const bits = bitLength(max);
-  const weights = rangeWeights(max);
   const w = field.words;
   const seg = meas.subarray(offset * w, (offset + count * bits) * w);
-  // Row l of the transpose holds bit l of every integer.
-  const t = bits === 1 ? seg.slice() : transpose(field, seg, count, bits);
-  const acc = field.zeros(count);
-  const tmp = field.zeros(count);
-  for (let l = 0; l < bits; l++) {
-    field.mulScalar(
-      t.subarray(l * count * w, (l + 1) * count * w),
-      weights[l] % field.modulus,
-      tmp,
-    );
-    field.add(acc, tmp, acc);
-  }
-  return acc;
+  // bitLength(max) = 1 means max = 1: the single weight is 1 and the bits are the integers.
+  if (bits === 1) return seg.slice();
+  const n = bits * count * w;
+  const buf = new BigUint64Array(2 * n);
+  const t = buf.subarray(0, n);
+  transposeInto(field, seg, count, bits, t);
+  return weightedRowSum(field, t, bits, count, weightsVec(field, max, 1), buf.subarray(n)).slice();
 }

@@ -6,7 +6,13 @@ import type { ValidCircuit } from '../flp.js';
 import { invInt } from '../internal/cache.js';
 import { checkInt } from '../internal/vec.js';
 import { MAX_VECTOR_LENGTH, measArray, rangeChecked } from './parallel-range.js';
-import { bitLength, decodeRangeChecked, encodeRangeChecked, measInt } from './range.js';
+import {
+  bitLength,
+  decodeRangeChecked,
+  encodeRangeChecked,
+  measInt,
+  sumRangeChecked,
+} from './range.js';
 
 /** Elements [0, n) of a vector as integers. */
 function decodeInts(field: Field, out: FieldVec): bigint[] {
@@ -145,7 +151,7 @@ export function multihotCountVecCircuit(
       // Weight check: the reported weight equals the number of entries set.
       const w = field.words;
       const weight = field.sum(meas.subarray(0, length * w));
-      const reported = field.get(decodeRangeChecked(field, meas, length, 1, maxW), 0);
+      const reported = sumRangeChecked(field, meas, length, 1, maxW);
       return field.fromBigInts([field.sum(g[0]), field.subS(weight, reported)]);
     },
   };

@@ -59,8 +59,27 @@ export function copyStrided(
 /** Transpose of the row-major `rows` x `cols` matrix `v` (a `cols` x `rows` matrix). */
 export function transpose(field: Field, v: FieldVec, rows: number, cols: number): FieldVec {
   const out = field.zeros(rows * cols);
-  for (let c = 0; c < cols; c++) copyStrided(field, v, c, cols, out, c * rows, 1, rows);
+  transposeInto(field, v, rows, cols, out);
   return out;
+}
+
+/** Writes the transpose of the row-major `rows` x `cols` matrix `v` into `out` (no alias). */
+export function transposeInto(
+  field: Field,
+  v: FieldVec,
+  rows: number,
+  cols: number,
+  out: FieldVec,
+): void {
+  const ew = field.words * 2;
+  const s = words32(v);
+  const d = words32(out);
+  for (let r = 0, si = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, si += ew) {
+      const di = (c * rows + r) * ew;
+      for (let k = 0; k < ew; k++) d[di + k] = s[si + k];
+    }
+  }
 }
 
 /**
