@@ -10,7 +10,7 @@ import {
   lagrangeWeights,
   nodeQuotients,
 } from './internal/lagrange.js';
-import { copyStrided, nextPow2, weightedRowSum } from './internal/vec.js';
+import { copyStrided, nextPow2, transposeInto, weightedRowSum } from './internal/vec.js';
 
 /**
  * A validity circuit (draft-irtf-cfrg-vdaf-20 §7.3.2), split in two vector phases so that no
@@ -273,9 +273,7 @@ export class FlpBBCGGI19<M, R> {
       // The wire seeds (row 0) and the inputs of call k (row k), weighted and summed.
       const wires = carve(n * l.arity);
       copyStrided(f, proof, seedOffs[i], 1, wires, 0, 1, l.arity);
-      for (let j = 0; j < l.arity; j++) {
-        copyStrided(f, inputs[i], j * l.calls, 1, wires, l.arity + j, l.arity, l.calls);
-      }
+      transposeInto(f, inputs[i], l.arity, l.calls, wires.subarray(l.arity * w));
       const wireChecks = weightedRowSum(f, wires, n, l.arity, weights, carve(n * l.arity));
       copyStrided(f, wireChecks, 0, 1, verifier, vOff, 1, l.arity);
       vOff += l.arity;
@@ -297,7 +295,7 @@ export class FlpBBCGGI19<M, R> {
     let off = 1;
     let ok = true;
     for (const g of this.valid.gadgets) {
-      const wireChecks = f.slice(verifier, off, off + g.arity);
+      const wireChecks = verifier.subarray(off * f.words, (off + g.arity) * f.words);
       off += g.arity;
       if (g.eval(f, wireChecks) !== f.get(verifier, off)) ok = false;
       off += 1;
