@@ -228,6 +228,87 @@ export function datastoreSuite(
         ).toBe(2);
       }));
 
+    it('reads, unclaims and finishes many reports at once, past one statement of rows', () =>
+      withStore(async (ds) => {
+        const taskId = id32();
+        const other = id32();
+        // 250 reports: more than one chunk of the batched statements (100 rows each).
+        const ids = Array.from({ length: 250 }, () => id16());
+        await ds.transaction('t', async (tx) => {
+          for (const [i, reportId] of ids.entries())
+            await tx.putClientReport({ taskId, reportId, time: i, encoded: u8(2, i % 256) });
+          await tx.putClientReport({ taskId: other, reportId: ids[0], time: 1, encoded: u8(1) });
+        });
+        const unknown = id16();
+        const asked = [ids[249], unknown, ...ids.slice(0, 200), ids[5]];
+        const got = await ds.transaction('t', (tx) => tx.getClientReports(taskId, asked));
+        expect(got).toHaveLength(asked.length);
+        expect(got[0]).toMatchObject({ taskId, reportId: ids[249], time: 249, state: 'pending' });
+        expect(got[0]?.encoded).toEqual(u8(2, 249));
+        expect(got[1]).toBeNull();
+        got.slice(2, 202).forEach((r, i) => expect(r?.time).toBe(i));
+        expect(got[202]?.time).toBe(5);
+        expect(await ds.transaction('t', (tx) => tx.getClientReports(taskId, []))).toEqual([]);
+
+        const claimed = await ds.transaction('t', (tx) => tx.claimPendingReports(taskId, 250));
+        expect(claimed).toHaveLength(250);
+        await ds.transaction('t', (tx) => tx.unclaimReports(taskId, ids.slice(0, 120)));
+        expect(await ds.transaction('t', (tx) => tx.countClientReports(taskId, 'pending'))).toBe(
+          120,
+        );
+        await ds.transaction('t', (tx) => tx.finishReports(taskId, ids.slice(100, 250)));
+        const counts = await ds.transaction('t', async (tx) => ({
+          pending: await tx.countClientReports(taskId, 'pending'),
+          claimed: await tx.countClientReports(taskId, 'claimed'),
+          done: await tx.countClientReports(taskId, 'done'),
+        }));
+        // 0..99 pending; 100..249 done (20 of them were pending, 130 claimed); none claimed.
+        expect(counts).toEqual({ pending: 100, claimed: 0, done: 150 });
+        const done = await ds.transaction('t', (tx) => tx.getClientReports(taskId, [ids[150]]));
+        expect(done[0]?.encoded).toEqual(new Uint8Array(0));
+        // The other task's report with the same ID is untouched.
+        const theirs = await ds.transaction('t', (tx) => tx.getClientReport(other, ids[0]));
+        expect(theirs).toMatchObject({ state: 'pending', encoded: u8(1) });
+      }));
+
+    it('updates many report aggregations of a job at once, refusing a missing one', () =>
+      withStore(async (ds) => {
+        const taskId = id32();
+        const jobId = id16();
+        const ras: ReportAggregationRecord[] = Array.from({ length: 230 }, (_, ord) => ({
+          taskId,
+          jobId,
+          ord,
+          reportId: id16(),
+          time: ord,
+          state: 'init',
+          error: null,
+          payload: u8(3, ord % 256),
+        }));
+        await ds.transaction('t', (tx) => tx.putAggregationJob(job(taskId, jobId), ras));
+        expect(await ds.transaction('t', (tx) => tx.getReportAggregations(taskId, jobId))).toEqual(
+          ras,
+        );
+        const updated = ras.map((ra): ReportAggregationRecord => {
+          if (ra.ord % 50 === 7) return { ...ra, state: 'rejected', error: 6, payload: null };
+          if (ra.ord === 3) return { ...ra, state: 'continued', payload: u8(2, 9) };
+          return { ...ra, state: 'finished', payload: null };
+        });
+        await ds.transaction('t', (tx) => tx.updateReportAggregations(updated));
+        expect(await ds.transaction('t', (tx) => tx.getReportAggregations(taskId, jobId))).toEqual(
+          updated,
+        );
+        // One row that does not exist: an error, and the transaction changes nothing.
+        const missing = { ...updated[0], ord: 999, state: 'finished' as const };
+        const again = updated.map((ra) => ({ ...ra, state: 'rejected' as const, error: 1 }));
+        await expect(
+          ds.transaction('t', (tx) => tx.updateReportAggregations([...again, missing])),
+        ).rejects.toMatchObject({ code: 'STORE' });
+        expect(await ds.transaction('t', (tx) => tx.getReportAggregations(taskId, jobId))).toEqual(
+          updated,
+        );
+      }));
+
     it('never hands the same pending report to two concurrent claimers', () =>
       withStore(async (ds) => {
         const taskId = id32();
@@ -430,6 +511,21 @@ export function datastoreSuite(
         expect(await ds.transaction('t', (tx) => tx.markReportsAggregated(id32(), [a]))).toEqual([
           true,
         ]);
+        // An ID given twice is new at its first position only; past one statement of rows.
+        const many = Array.from({ length: 230 }, () => id16());
+        const c = id16();
+        const asked = [...many, c, a, c];
+        const marked = await ds.transaction('t', (tx) =>
+          tx.markReportsAggregated(
+            taskId,
+            asked,
+            asked.map((_, i) => i),
+          ),
+        );
+        expect(marked).toEqual([...many.map(() => true), true, false, false]);
+        expect(
+          await ds.transaction('t', (tx) => tx.markReportsAggregated(taskId, [many[150], c])),
+        ).toEqual([false, false]);
       }));
 
     it('garbage-collects expired state in bounded batches, never what is still needed', () =>

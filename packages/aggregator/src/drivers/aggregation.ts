@@ -303,10 +303,10 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
   const loaded = await ctx.ds.transaction('load-agg-job', async (tx) => {
     const job = await tx.getAggregationJob(lease.taskId, lease.jobId);
     const ras = await tx.getReportAggregations(lease.taskId, lease.jobId);
-    // One query at a time: a transaction is one connection, and pg (like SQLite) runs its
-    // queries in order anyway.
-    const reports = [];
-    for (const ra of ras) reports.push(await tx.getClientReport(lease.taskId, ra.reportId));
+    const reports = await tx.getClientReports(
+      lease.taskId,
+      ras.map((ra) => ra.reportId),
+    );
     return { job, ras, reports };
   });
   const task = await ctx.task(lease.taskId);
@@ -512,20 +512,19 @@ async function sendAndCommit(
       const err = errors[k];
       if (err !== undefined) outcomes.set(i, { error: err });
     });
-    for (const [i, ra] of ras.entries()) {
+    const updated = ras.map((ra, i): ReportAggregationRecord => {
       const o = outcomes.get(i) ?? { error: ReportError.report_dropped };
       const error = 'error' in o ? o.error : null;
-      await tx.updateReportAggregation({
-        ...ra,
-        state: error === null ? 'finished' : 'rejected',
-        error,
-        payload: null,
-      });
-      ctx.metrics.reportAggregations.inc({
-        role: 'leader',
-        result: error === null ? 'committed' : reportErrorName(error),
-      });
+      return { ...ra, state: error === null ? 'finished' : 'rejected', error, payload: null };
+    });
+    await tx.updateReportAggregations(updated);
+    const results = new Map<string, number>();
+    for (const ra of updated) {
+      const result = ra.error === null ? 'committed' : reportErrorName(ra.error);
+      results.set(result, (results.get(result) ?? 0) + 1);
     }
+    for (const [result, n] of results)
+      ctx.metrics.reportAggregations.inc({ role: 'leader', result }, n);
     await tx.finishReports(
       task.id,
       ras.map((r) => r.reportId),

@@ -237,6 +237,7 @@ async function initializeJob(
       });
       const resps: VerifyResp[] = [];
       const ras: ReportAggregationRecord[] = [];
+      const results = new Map<string, number>();
       req.verifyInits.forEach((vi, i) => {
         const reportId = vi.reportShare.reportMetadata.reportId;
         const p = prepared[i];
@@ -257,11 +258,12 @@ async function initializeJob(
           error: error ?? null,
           payload: null,
         });
-        ctx.metrics.reportAggregations.inc({
-          role: 'helper',
-          result: error === undefined ? 'committed' : reportErrorName(error),
-        });
+        const result = error === undefined ? 'committed' : reportErrorName(error);
+        results.set(result, (results.get(result) ?? 0) + 1);
       });
+      for (const [result, n] of results) {
+        ctx.metrics.reportAggregations.inc({ role: 'helper', result }, n);
+      }
       const record: AggregationJobRecord = {
         taskId: task.id,
         jobId,

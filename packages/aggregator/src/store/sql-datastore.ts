@@ -44,6 +44,26 @@ export interface SqlDriver {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Rows per multi-row statement (an IN list, a VALUES list): few enough to stay far below both
+ * dialects' bound-parameter limits, and few distinct statement texts to prepare.
+ */
+const CHUNK = 100;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** `(?, ?, ...)` with `n` placeholders. */
+function placeholders(n: number): string {
+  return `(${Array.from({ length: n }, () => '?').join(', ')})`;
+}
+
+const hex = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
 function bytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return new Uint8Array(value);
   throw new StoreError(`column value: expected bytes, received ${typeof value}`);
@@ -313,6 +333,24 @@ class SqlTransaction implements Transaction {
     return r ? toClientReport(r) : null;
   }
 
+  async getClientReports(
+    taskId: Uint8Array,
+    reportIds: readonly Uint8Array[],
+  ): Promise<(ClientReportRecord | null)[]> {
+    const found = new Map<string, ClientReportRecord>();
+    for (const part of chunks(reportIds)) {
+      const rows = await this.rows(
+        `SELECT * FROM client_reports WHERE task_id = ? AND report_id IN ${placeholders(part.length)}`,
+        [taskId, ...part],
+      );
+      for (const r of rows) {
+        const report = toClientReport(r);
+        found.set(hex(report.reportId), report);
+      }
+    }
+    return reportIds.map((id) => found.get(hex(id)) ?? null);
+  }
+
   async claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClientReportRecord[]> {
     const rows = await this.rows(
       `UPDATE client_reports SET state = 'claimed'
@@ -328,19 +366,21 @@ class SqlTransaction implements Transaction {
   }
 
   async unclaimReports(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<void> {
-    for (const id of reportIds) {
+    for (const part of chunks(reportIds)) {
       await this.run(
-        `UPDATE client_reports SET state = 'pending' WHERE task_id = ? AND report_id = ? AND state = 'claimed'`,
-        [taskId, id],
+        `UPDATE client_reports SET state = 'pending'
+         WHERE task_id = ? AND state = 'claimed' AND report_id IN ${placeholders(part.length)}`,
+        [taskId, ...part],
       );
     }
   }
 
   async finishReports(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<void> {
-    for (const id of reportIds) {
+    for (const part of chunks(reportIds)) {
       await this.run(
-        `UPDATE client_reports SET state = 'done', encoded = ? WHERE task_id = ? AND report_id = ?`,
-        [EMPTY, taskId, id],
+        `UPDATE client_reports SET state = 'done', encoded = ?
+         WHERE task_id = ? AND report_id IN ${placeholders(part.length)}`,
+        [EMPTY, taskId, ...part],
       );
     }
   }
@@ -389,11 +429,20 @@ class SqlTransaction implements Transaction {
         job.createdAt,
       ],
     );
-    for (const ra of reports) {
+    for (const part of chunks(reports)) {
       await this.run(
         `INSERT INTO report_aggregations (task_id, job_id, ord, report_id, time, state, error, payload)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [ra.taskId, ra.jobId, ra.ord, ra.reportId, ra.time, ra.state, ra.error, ra.payload],
+         VALUES ${part.map(() => placeholders(8)).join(', ')}`,
+        part.flatMap((ra) => [
+          ra.taskId,
+          ra.jobId,
+          ra.ord,
+          ra.reportId,
+          ra.time,
+          ra.state,
+          ra.error,
+          ra.payload,
+        ]),
       );
     }
   }
@@ -438,6 +487,35 @@ class SqlTransaction implements Transaction {
     );
     if (changes !== 1)
       throw new StoreError('report aggregation: expected an existing row, received none');
+  }
+
+  async updateReportAggregations(reports: readonly ReportAggregationRecord[]): Promise<void> {
+    // Rows that end the same way (the common case: every report finished, no payload) go in
+    // one statement per job and chunk; a row with a payload goes on its own.
+    const groups = new Map<string, ReportAggregationRecord[]>();
+    for (const ra of reports) {
+      if (ra.payload !== null) {
+        await this.updateReportAggregation(ra);
+        continue;
+      }
+      const key = `${hex(ra.taskId)}/${hex(ra.jobId)}/${ra.state}/${ra.error ?? ''}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [ra]);
+      else group.push(ra);
+    }
+    for (const group of groups.values()) {
+      const { taskId, jobId, state, error } = group[0];
+      for (const part of chunks(group)) {
+        const changes = await this.run(
+          `UPDATE report_aggregations SET state = ?, error = ?, payload = NULL
+           WHERE task_id = ? AND job_id = ? AND ord IN ${placeholders(part.length)}`,
+          [state, error, taskId, jobId, ...part.map((ra) => ra.ord)],
+        );
+        if (changes !== new Set(part.map((ra) => ra.ord)).size) {
+          throw new StoreError('report aggregation: expected existing rows, some are missing');
+        }
+      }
+    }
   }
 
   private async acquire(
@@ -526,15 +604,20 @@ class SqlTransaction implements Transaction {
     reportIds: Uint8Array[],
     times?: readonly number[],
   ): Promise<boolean[]> {
-    const out: boolean[] = [];
-    for (const [i, id] of reportIds.entries()) {
-      const changes = await this.run(
-        `INSERT INTO aggregated_reports (task_id, report_id, time) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-        [taskId, id, times?.[i] ?? null],
+    // One multi-row insert per chunk; RETURNING names the IDs that were new. An ID given twice
+    // is new at most at its first position.
+    const inserted = new Set<string>();
+    const indexed = reportIds.map((id, i) => ({ id, time: times?.[i] ?? null }));
+    for (const part of chunks(indexed)) {
+      const rows = await this.rows(
+        `INSERT INTO aggregated_reports (task_id, report_id, time)
+         VALUES ${part.map(() => placeholders(3)).join(', ')}
+         ON CONFLICT DO NOTHING RETURNING report_id`,
+        part.flatMap((p) => [taskId, p.id, p.time]),
       );
-      out.push(changes > 0);
+      for (const r of rows) inserted.add(hex(bytes(r.report_id)));
     }
-    return out;
+    return reportIds.map((id) => inserted.delete(hex(id)));
   }
 
   private async lockBuckets(

@@ -241,6 +241,11 @@ export interface Transaction {
   /** Stores a new pending report; false (and nothing changed) when its ID is known. */
   putClientReport(report: Omit<ClientReportRecord, 'state'>): Promise<boolean>;
   getClientReport(taskId: Uint8Array, reportId: Uint8Array): Promise<ClientReportRecord | null>;
+  /** Reads many reports in a few queries; per ID, in order, the report or null. */
+  getClientReports(
+    taskId: Uint8Array,
+    reportIds: readonly Uint8Array[],
+  ): Promise<(ClientReportRecord | null)[]>;
   /** Claims up to `limit` pending reports of a task, oldest first. */
   claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClientReportRecord[]>;
   /** Returns claimed reports to pending (their job was abandoned). */
@@ -263,6 +268,11 @@ export interface Transaction {
   updateAggregationJob(job: AggregationJobRecord): Promise<void>;
   getReportAggregations(taskId: Uint8Array, jobId: Uint8Array): Promise<ReportAggregationRecord[]>;
   updateReportAggregation(report: ReportAggregationRecord): Promise<void>;
+  /**
+   * Updates many report aggregations of one job in a few statements (as
+   * `updateReportAggregation` each); throws when one of them does not exist.
+   */
+  updateReportAggregations(reports: readonly ReportAggregationRecord[]): Promise<void>;
   /** Leases up to `limit` active aggregation jobs whose lease is free at `now`. */
   acquireAggregationJobs(now: number, leaseMs: number, limit: number): Promise<Lease[]>;
   /** Releases a lease, making the job available again at `availableAt`; false if not held. */

@@ -88,7 +88,9 @@ export class NodeHkdfSha256 extends HkdfSha256 {
     if (!Number.isInteger(len) || len < 0 || len > 255 * HASH_SIZE) {
       throw new InvalidParamError(`len: expected an integer in 0..8160, received ${len}`);
     }
-    const key = createSecretKey(view(prk));
+    // The raw PRK goes to createHmac as it is: a KeyObject made first costs more than it saves,
+    // even for the two blocks of the longest output the suite asks for.
+    const key = view(prk);
     const inf = view(info);
     const out = new Uint8Array(len);
     let t: Uint8Array = new Uint8Array(0);
