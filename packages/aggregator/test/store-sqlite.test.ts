@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatastore } from '../src/store/open.js';
 import { openSqliteDatastore } from '../src/store/sqlite.js';
@@ -27,6 +28,38 @@ describe('SQLite datastore', () => {
     await expect(b.transaction('t', (tx) => tx.listTasks())).rejects.toMatchObject({
       code: 'STORE',
     });
+  });
+
+  it('opens the file in WAL mode with a large checkpoint interval and a WAL size limit', async () => {
+    const path = join(dir, 'pragmas.sqlite');
+    const ds = await openSqliteDatastore(path);
+    await ds.close();
+    // The journal mode is a property of the file, read here from a separate handle; the others
+    // belong to a connection, so they are read through the datastore's own connection (the
+    // transaction's private `c`, the one SQL connection it runs on).
+    const db = new Database(path);
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    const again = await openSqliteDatastore(path);
+    try {
+      const pragmas = await again.transaction('t', async (tx) => {
+        const conn = tx as unknown as { c: { query(sql: string): Promise<{ rows: unknown[] }> } };
+        const read = async (name: string) =>
+          Object.values((await conn.c.query(`PRAGMA ${name}`)).rows[0] as object)[0];
+        return {
+          checkpoint: await read('wal_autocheckpoint'),
+          limit: await read('journal_size_limit'),
+          synchronous: await read('synchronous'),
+        };
+      });
+      // synchronous 1 is NORMAL.
+      expect(pragmas).toEqual({ checkpoint: 10000, limit: 67108864, synchronous: 1 });
+    } finally {
+      await again.close();
+    }
   });
 
   it('rejects unusable store URLs with typed errors', async () => {

@@ -92,6 +92,13 @@ export async function openSqliteDatastore(path: string): Promise<SqlDatastore> {
     db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoint the WAL every 10 000 pages (40 MB) rather than SQLite's 1 000: an upload of a
+    // few thousand reports otherwise triggers a checkpoint (a copy into the database file and a
+    // sync) in the middle of the aggregation transactions that follow; measured on the
+    // aggregator bench, this took the Leader's job-creation commits from about 9 ms to 3 ms.
+    // The WAL file is truncated back to 64 MB after a checkpoint that left it larger.
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('journal_size_limit = 67108864');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
   } catch (e) {
