@@ -125,6 +125,13 @@ export interface Field {
    * FLP of draft-20 §7.3 uses it).
    */
   lagrangeEval(evals: FieldVec, x: bigint): bigint;
+  /**
+   * The Lagrange basis values L_i(x), i < n, of the n nodes at the powers of nthRoot(n) (n a
+   * power of two), so that innerProduct(evals, lagrangeBasis(n, x)) = lagrangeEval(evals, x).
+   * Division-free (prefix and suffix products), so x may be a node. Optional: callers fall back
+   * to a batch inversion where a Field lacks it.
+   */
+  lagrangeBasis?(n: number, x: bigint, out?: FieldVec): FieldVec;
 }
 
 /** TurboSHAKE128 (RFC 9861) as a stream: absorb any number of times, then squeeze. */

@@ -383,6 +383,34 @@ export function fieldProperties(F: Field): void {
       );
     });
 
+    it('lagrangeBasis gives lagrangeEval by an inner product, and the unit vectors at the nodes', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 7 }),
+          elems(F, 128),
+          elem(F),
+          fc.nat(),
+          (k, vs, x, j) => {
+            const n = 2 ** k;
+            const ev = [
+              ...vs.slice(0, n),
+              ...new Array<bigint>(Math.max(0, n - vs.length)).fill(1n),
+            ];
+            const basis = F.lagrangeBasis!(n, x);
+            expect(F.innerProduct(V(ev), basis)).toBe(F.lagrangeEval(V(ev), x));
+            const node = refPow(F.nthRoot(n), BigInt(j % n), p);
+            const unit = new Array<bigint>(n).fill(0n);
+            unit[j % n] = 1n;
+            expect(B(F.lagrangeBasis!(n, node))).toEqual(unit);
+            const out = F.zeros(n);
+            expect(F.lagrangeBasis!(n, x, out)).toBe(out);
+            expect(B(out)).toEqual(B(basis));
+          },
+        ),
+        RUNS,
+      );
+    });
+
     it('hostile inputs give typed errors and change nothing', () => {
       const a = V([1n, 2n, 3n]);
       const b = V([4n, 5n]);
@@ -409,6 +437,9 @@ export function fieldProperties(F: Field): void {
       expect(codeOf(() => F.invNtt(a))).toBe('PARAM');
       expect(codeOf(() => F.invNtt(F.zeros(0)))).toBe('PARAM');
       expect(codeOf(() => F.lagrangeEval(a, 1n))).toBe('PARAM');
+      expect(codeOf(() => F.lagrangeBasis!(3, 1n))).toBe('PARAM');
+      expect(codeOf(() => F.lagrangeBasis!(4, p))).toBe('PARAM');
+      expect(codeOf(() => F.lagrangeBasis!(4, 1n, out))).toBe('PARAM');
       expect(codeOf(() => F.slice(a, 2, 1))).toBe('PARAM');
       expect(codeOf(() => F.slice(a, 0, 4))).toBe('PARAM');
       expect(codeOf(() => F.add(new Uint32Array(3) as unknown as FieldVec, a))).toBe('PARAM');

@@ -83,7 +83,7 @@ for (const [W, T] of pairs) {
       );
     });
 
-    it('ntt, nttCoset, invNtt, lagrangeEval, polyMul', () => {
+    it('ntt, nttCoset, invNtt, lagrangeEval, lagrangeBasis, polyMul', () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 9 }), elems(W, 600), elem(W), (k, cs, x) => {
           const n = 2 ** k;
@@ -95,6 +95,7 @@ for (const [W, T] of pairs) {
             same((F) => F.invNtt(F.fromBigInts(full)));
             same((F) => F.lagrangeEval(F.fromBigInts(full), x));
           }
+          same((F) => F.lagrangeBasis!(n, x));
           same((F) => F.polyMul(F.fromBigInts(cs), F.fromBigInts(c)));
           same((F) => F.polyMul(F.fromBigInts(c), F.fromBigInts(cs.slice(0, 40))));
         }),

@@ -261,3 +261,50 @@ export function f128_lagrange_eval(
   store<u64>(res, R1, 8);
   return OK;
 }
+
+/** The Lagrange basis values at x of the n nodes w^i, as f64_lagrange_basis; f = 1 / n. */
+export function f128_lagrange_basis(
+  out: usize,
+  n: u32,
+  w0: u64,
+  w1: u64,
+  x0: u64,
+  x1: u64,
+  f0: u64,
+  f1: u64,
+  tmp: usize,
+): i32 {
+  let node0: u64 = 1;
+  let node1: u64 = 0;
+  let q0: u64 = 1;
+  let q1: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const off = (<usize>i) << 4;
+    sub128(x0, x1, node0, node1);
+    const d0 = R0;
+    const d1 = R1;
+    store<u64>(tmp + off, d0);
+    store<u64>(tmp + off, d1, 8);
+    mul128(q0, q1, node0, node1);
+    store<u64>(out + off, R0);
+    store<u64>(out + off, R1, 8);
+    mul128(q0, q1, d0, d1);
+    q0 = R0;
+    q1 = R1;
+    mul128(node0, node1, w0, w1);
+    node0 = R0;
+    node1 = R1;
+  }
+  let u0 = f0;
+  let u1 = f1;
+  for (let i = <i32>n - 1; i >= 0; i--) {
+    const off = (<usize>i) << 4;
+    mul128(load<u64>(out + off), load<u64>(out + off, 8), u0, u1);
+    store<u64>(out + off, R0);
+    store<u64>(out + off, R1, 8);
+    mul128(u0, u1, load<u64>(tmp + off), load<u64>(tmp + off, 8));
+    u0 = R0;
+    u1 = R1;
+  }
+  return OK;
+}

@@ -382,3 +382,35 @@ export function f64_lagrange_eval(
   store<u64>(res, mul64(u, nInvSigned));
   return OK;
 }
+
+/**
+ * The Lagrange basis values at x of the n nodes w^i (n a power of two), division-free:
+ * out[i] = (w^i / n) * prod over j != i of (x - w^j). The forward pass leaves w^i times the
+ * prefix product, the backward pass multiplies in the suffix product, which starts at nInv = 1/n
+ * (the differences x - w^j are kept at tmp). Five products per node; exact at the nodes.
+ */
+export function f64_lagrange_basis(
+  out: usize,
+  n: u32,
+  w: u64,
+  x: u64,
+  nInv: u64,
+  tmp: usize,
+): i32 {
+  let node: u64 = 1;
+  let prefix: u64 = 1;
+  for (let i: u32 = 0; i < n; i++) {
+    const d = sub64(x, node);
+    store<u64>(tmp + (<usize>i << 3), d);
+    store<u64>(out + (<usize>i << 3), mul64(prefix, node));
+    prefix = mul64(prefix, d);
+    node = mul64(node, w);
+  }
+  let suffix = nInv;
+  for (let i = <i32>n - 1; i >= 0; i--) {
+    const po = out + (<usize>i << 3);
+    store<u64>(po, mul64(load<u64>(po), suffix));
+    suffix = mul64(suffix, load<u64>(tmp + (<usize>i << 3)));
+  }
+  return OK;
+}

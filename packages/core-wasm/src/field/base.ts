@@ -247,6 +247,7 @@ export abstract class FieldBase implements Field {
   abstract polyEval(coeffs: FieldVec, x: bigint): bigint;
   abstract polyMul(a: FieldVec, b: FieldVec): FieldVec;
   abstract lagrangeEval(evals: FieldVec, x: bigint): bigint;
+  abstract lagrangeBasis(n: number, x: bigint, out?: FieldVec): FieldVec;
 
   /** Checks `bytes` before a decode; returns the element count. */
   protected decodeLength(bytes: Uint8Array): number {

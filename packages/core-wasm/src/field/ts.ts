@@ -263,6 +263,33 @@ class TsField extends FieldBase {
     return this.slice(this.invNtt(prod), 0, m);
   }
 
+  lagrangeBasis(n: number, x: bigint, out?: FieldVec): FieldVec {
+    this.log2(n, 'n', Math.min(MAX_LEN, 2 ** (this.log2Order - 1)));
+    this.scalar(x, 'x');
+    this.outFor(n * this.words, out);
+    const p = this.p;
+    const w = this.nthRoot(n);
+
+    // L_i(x) = (w^i / n) * prod over j != i of (x - w^j): w^i times the prefix products, then
+    // the suffix products, which start at 1/n.
+    const d = new Array<bigint>(n);
+    const res = new Array<bigint>(n);
+    let node = 1n;
+    let prefix = 1n;
+    for (let i = 0; i < n; i++) {
+      d[i] = x >= node ? x - node : x - node + p;
+      res[i] = (prefix * node) % p;
+      prefix = (prefix * d[i]) % p;
+      node = (node * w) % p;
+    }
+    let suffix = powMod(BigInt(n), p - 2n, p);
+    for (let i = n - 1; i >= 0; i--) {
+      res[i] = (res[i] * suffix) % p;
+      suffix = (suffix * d[i]) % p;
+    }
+    return this.write(res, out);
+  }
+
   lagrangeEval(evals: FieldVec, x: bigint): bigint {
     const n = this.len(evals);
     this.log2(n, 'len(evals)', Math.min(MAX_LEN, 2 ** (this.log2Order - 1)));

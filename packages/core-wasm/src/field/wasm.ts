@@ -4,7 +4,7 @@ import type { FieldPair } from '../backend.js';
 import type { FieldVec } from '../types.js';
 import { ArithmeticError, BackendError, DecodeError } from '../errors.js';
 import { Arena } from './arena.js';
-import { FieldBase } from './base.js';
+import { FieldBase, MAX_LEN } from './base.js';
 import { FIELD128, FIELD64, type FieldParams } from './params.js';
 import { POLY_MUL_SCHOOLBOOK_MAX } from './ts.js';
 
@@ -40,6 +40,7 @@ const KERNELS = [
   'poly_eval',
   'poly_mul_school',
   'lagrange_eval',
+  'lagrange_basis',
 ] as const;
 
 type KernelName = (typeof KERNELS)[number];
@@ -444,6 +445,20 @@ class WasmField extends FieldBase {
     const w = this.sc(this.nthRoot(n));
     this.check(this.kn.lagrange_eval(pa, n, ...w, ...this.sc(x), ...this.sc(f), this.arena.slot));
     return this.slotValue();
+  }
+
+  lagrangeBasis(n: number, x: bigint, out?: FieldVec): FieldVec {
+    const logn = this.log2(n, 'n', Math.min(MAX_LEN, 2 ** (this.log2Order - 1)));
+    this.scalar(x, 'x');
+    this.outFor(n * this.words, out);
+    const bytes = n * this.words * 8;
+    const po = this.arena.layout(bytes, bytes);
+    const tmp = this.arena.p1;
+    const w = this.sc(this.nthRoot(n));
+    this.check(
+      this.kn.lagrange_basis(po, n, ...w, ...this.sc(x), ...this.sc(this.nInv(logn)), tmp),
+    );
+    return this.take(po, n * this.words, out);
   }
 
   /**
