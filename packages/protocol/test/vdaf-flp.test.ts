@@ -283,14 +283,22 @@ function gadgetTests<M, R>(
 }
 
 describe('FLP query gadget tests', () => {
-  const backends: [string, ReturnType<typeof getBackend>][] = [
+  type Fields = Pick<ReturnType<typeof getBackend>, 'Field64' | 'Field128'>;
+  const w = getBackend('wasm');
+  // Without lagrangeBasis, query takes its weights from one batch inversion, as it does for
+  // grids above 64 nodes.
+  const backends: [string, Fields][] = [
     ['ts', b],
-    ['wasm', getBackend('wasm')],
+    ['wasm', w],
+    [
+      'wasm without lagrangeBasis',
+      {
+        Field64: without(w.Field64, ['lagrangeBasis']),
+        Field128: without(w.Field128, ['lagrangeBasis']),
+      },
+    ],
   ];
-  const circuits: [
-    string,
-    (be: ReturnType<typeof getBackend>) => [ValidCircuit<never, unknown>, unknown],
-  ][] = [
+  const circuits: [string, (be: Fields) => [ValidCircuit<never, unknown>, unknown]][] = [
     ['Count', (be) => [countCircuit(be.Field64) as never, 1]],
     ['Sum(255)', (be) => [sumCircuit(be.Field64, 255n) as never, 77]],
     ['Histogram(16, 4)', (be) => [histogramCircuit(be.Field128, 16, 4) as never, 7]],
@@ -298,6 +306,8 @@ describe('FLP query gadget tests', () => {
       'L1BoundSum(20, 255, 13)',
       (be) => [l1BoundSumCircuit(be.Field128, 20, 255n, 13) as never, Array(20).fill(3)],
     ],
+    // 64 calls: a gadget grid of 256 nodes, beyond the division-free basis.
+    ['Histogram(256, 4)', (be) => [histogramCircuit(be.Field128, 256, 4) as never, 100]],
   ];
 
   describe.each(backends)('%s backend', (_b, be) => {
