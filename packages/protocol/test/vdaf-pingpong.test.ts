@@ -1,17 +1,22 @@
 // The two-party ping-pong topology (draft-irtf-cfrg-vdaf-20 §5.7.1) and chunk length selection
 // (§7.4.3.1).
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeWith } from '../src/codec.js';
 import {
   ParamError,
   Prio3Count,
   Prio3Histogram,
   chunkLengthForMeasLen,
+  encodePingPongMessage,
   parallelSumProofLen,
+  pingPongMessageCodec,
   pingPongHelperInit,
   pingPongLeaderContinued,
   pingPongLeaderInit,
   recommendedChunkLength,
+  type PingPongMessage,
   type PingPongState,
   type Prio3,
 } from '../src/index.js';
@@ -137,5 +142,24 @@ describe('chunk length selection', () => {
       chunkLengthForMeasLen(88),
     );
     expect(() => recommendedChunkLength({ type: 'Prio3Histogram', length: 0 })).toThrow(ParamError);
+  });
+});
+
+describe('ping-pong message encoding', () => {
+  it('the direct encoding of initialize and finish equals the codec writer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, init) => {
+        const m: PingPongMessage = init
+          ? { type: 'initialize', verifierShare: bytes }
+          : { type: 'finish', verifierMessage: bytes };
+        expect(encodePingPongMessage(m)).toEqual(encodeWith(pingPongMessageCodec, m));
+      }),
+      { numRuns: 100, seed: 5 },
+    );
+  });
+
+  it('rejects a share that is not bytes with a ParamError', () => {
+    const bad = { type: 'finish', verifierMessage: [1, 2] } as unknown as PingPongMessage;
+    expect(() => encodePingPongMessage(bad)).toThrow(ParamError);
   });
 });

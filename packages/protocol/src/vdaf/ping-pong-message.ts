@@ -68,7 +68,35 @@ export const pingPongMessageCodec: Codec<PingPongMessage> = {
  * @example encodePingPongMessage({ type: 'initialize', verifierShare })
  */
 export function encodePingPongMessage(message: PingPongMessage): Uint8Array {
+  // The two one-field messages of every Prio3 verification are written in one allocation; the
+  // codec's writer (a growable buffer, then a copy) stays the encoder of `continue`.
+  if (message?.type === 'initialize') {
+    return oneField(PingPongMessageType.initialize, message.verifierShare, 'verifier_share');
+  }
+  if (message?.type === 'finish') {
+    return oneField(PingPongMessageType.finish, message.verifierMessage, 'verifier_message');
+  }
   return encodeWith(pingPongMessageCodec, message);
+}
+
+/** `type || opaque field<0..2^32-1>`, as the codec writes it. */
+function oneField(type: number, bytes: Uint8Array, field: string): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ParamError(`${field}: expected a Uint8Array, received ${describe(bytes)}`);
+  }
+  if (bytes.length > 0xffffffff) {
+    throw new ParamError(`${field}: expected 0..4294967295 bytes, received ${bytes.length}`);
+  }
+  const out = new Uint8Array(5 + bytes.length);
+  const n = bytes.length;
+  out[0] = type;
+  // The length prefix, big-endian (draft-irtf-cfrg-vdaf-20 §5.7.1 uses TLS syntax).
+  out[1] = n >>> 24;
+  out[2] = (n >>> 16) & 0xff;
+  out[3] = (n >>> 8) & 0xff;
+  out[4] = n & 0xff;
+  out.set(bytes, 5);
+  return out;
 }
 
 /**
