@@ -20,7 +20,7 @@ import {
   type ValidCircuit,
 } from '../src/index.js';
 import { extendValues, lagrangeWeights } from '../src/vdaf/internal/lagrange.js';
-import { nextPow2 } from '../src/vdaf/internal/vec.js';
+import { encodeInto, nextPow2 } from '../src/vdaf/internal/vec.js';
 import { sumVectors } from '../src/vdaf/internal/accumulate.js';
 import {
   bitLength,
@@ -377,6 +377,33 @@ describe('range-checked integer decoding of shares', () => {
         },
       ),
       { numRuns: 40, seed: 11 },
+    );
+  });
+});
+
+describe('encodeInto', () => {
+  const all: [string, Field][] = [
+    ['ts Field64', b.Field64],
+    ['ts Field128', b.Field128],
+    ['wasm Field64', getBackend('wasm').Field64],
+    ['wasm Field128', getBackend('wasm').Field128],
+  ];
+  it.each(all)('writes Field.encode of a vector or view at the offset (%s)', (_n, f) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 3 }), (n, skip) => {
+        // A view that starts `skip` elements into a larger vector.
+        const v = randVec(f, n + skip).subarray(skip * f.words);
+        const out = new Uint8Array(3 + n * f.encodedSize + 2).fill(0xee);
+        encodeInto(f, v, out, 3);
+        expect(out.subarray(3, 3 + n * f.encodedSize)).toEqual(f.encode(v));
+        expect([...out.subarray(0, 3), ...out.subarray(3 + n * f.encodedSize)]).toEqual(
+          Array(5).fill(0xee),
+        );
+      }),
+      { numRuns: 30, seed: 13 },
+    );
+    expect(() => encodeInto(f, randVec(f, 2), new Uint8Array(f.encodedSize), 0)).toThrow(
+      expect.objectContaining({ code: 'PARAM' }),
     );
   });
 });

@@ -3,7 +3,7 @@
 // Decoders take exactly the expected length and reject non-canonical field elements.
 import type { FieldVec } from '@private-measurement/core-wasm';
 import { DecodeError } from '../errors.js';
-import { checkInt, concatBytes, decodeVec } from './internal/vec.js';
+import { checkInt, concatBytes, decodeVec, encodeInto } from './internal/vec.js';
 import type { Prio3 } from './prio3.js';
 import type {
   Prio3InputShare,
@@ -45,11 +45,15 @@ export function decodePublicShare(v: AnyPrio3, bytes: Uint8Array): Prio3PublicSh
 /** Encoded input share: leader (meas, proofs[, blind]) or helper (seed[, blind]) (§7.2.7.2). */
 export function encodeInputShare(v: AnyPrio3, share: Prio3InputShare): Uint8Array {
   const f = v.field;
-  const parts: Uint8Array[] = [];
-  if ('measShare' in share) parts.push(f.encode(share.measShare), f.encode(share.proofsShare));
-  else parts.push(share.seed);
-  if (share.blind !== null) parts.push(share.blind);
-  return concatBytes(parts);
+  const blind = share.blind ?? new Uint8Array(0);
+  if (!('measShare' in share)) return concatBytes([share.seed, blind]);
+  const m = f.len(share.measShare) * f.encodedSize;
+  const p = f.len(share.proofsShare) * f.encodedSize;
+  const out = new Uint8Array(m + p + blind.length);
+  encodeInto(f, share.measShare, out, 0);
+  encodeInto(f, share.proofsShare, out, m);
+  out.set(blind, m + p);
+  return out;
 }
 
 /** Decodes the input share of aggregator `aggId` (§7.2.7.2). */
@@ -83,8 +87,13 @@ export function decodeInputShare(v: AnyPrio3, aggId: number, bytes: Uint8Array):
 
 /** Encoded verifier share: verifiers share[, joint randomness part] (§7.2.7.3). */
 export function encodeVerifierShare(v: AnyPrio3, share: Prio3VerifierShare): Uint8Array {
-  const enc = v.field.encode(share.verifiersShare);
-  return share.jointRandPart === null ? enc : concatBytes([enc, share.jointRandPart]);
+  const f = v.field;
+  if (share.jointRandPart === null) return f.encode(share.verifiersShare);
+  const m = f.len(share.verifiersShare) * f.encodedSize;
+  const out = new Uint8Array(m + share.jointRandPart.length);
+  encodeInto(f, share.verifiersShare, out, 0);
+  out.set(share.jointRandPart, m);
+  return out;
 }
 
 /** Decodes a verifier share (§7.2.7.3). */

@@ -2,7 +2,7 @@
 // and joint randomness, all domain-separated by format_dst(0, ID, usage) || ctx (§6.2.3).
 import type { Backend, Field, FieldVec } from '@private-measurement/core-wasm';
 import type { FlpBBCGGI19 } from './flp.js';
-import { concatBytes } from './internal/vec.js';
+import { concatBytes, encodeInto } from './internal/vec.js';
 import { SEED_SIZE, VDAF_VERSION } from './prio3-types.js';
 
 // draft-irtf-cfrg-vdaf-20 §7.2, table "Constants used by Prio3"
@@ -87,7 +87,12 @@ export class Prio3Xof {
     nonce: Uint8Array,
   ): Uint8Array {
     const dst = this.dst(USAGE_JOINT_RAND_PART, ctx);
-    const binder = concatBytes([Uint8Array.of(aggId), nonce, this.field.encode(measShare)]);
+    // binder = aggId || nonce || encode(measShare), built in place.
+    const f = this.field;
+    const binder = new Uint8Array(1 + nonce.length + f.len(measShare) * f.encodedSize);
+    binder[0] = aggId;
+    binder.set(nonce, 1);
+    encodeInto(f, measShare, binder, 1 + nonce.length);
     return this.backend.deriveSeed(blind, dst, binder);
   }
 

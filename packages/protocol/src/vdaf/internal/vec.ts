@@ -101,6 +101,25 @@ export function decodeVec(field: Field, bytes: Uint8Array, n: number, what: stri
   }
 }
 
+/** Whether this host stores 64-bit words little-endian, as the field encoding orders them. */
+const LITTLE_ENDIAN = new Uint8Array(new BigUint64Array([1n]).buffer)[0] === 1;
+
+/**
+ * Writes the encoding of `v` (draft-irtf-cfrg-vdaf-20 §6.1.1: little-endian 64-bit words of
+ * the canonical elements) into `out` at byte `offset`. On a little-endian host those are the
+ * vector's own bytes, copied once; elsewhere `Field.encode` orders them.
+ *
+ * @throws {ParamError} when `v` is not a vector of whole elements or does not fit.
+ */
+export function encodeInto(field: Field, v: FieldVec, out: Uint8Array, offset: number): void {
+  const n = field.len(v) * field.encodedSize;
+  if (offset + n > out.length) {
+    throw new ParamError(`out: expected room for ${n} bytes at ${offset}, received ${out.length}`);
+  }
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(v.buffer, v.byteOffset, n), offset);
+  else out.set(field.encode(v), offset);
+}
+
 /** Concatenation of byte strings. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
