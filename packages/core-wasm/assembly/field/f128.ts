@@ -262,18 +262,15 @@ export function f128_lagrange_eval(
   return OK;
 }
 
-/** The Lagrange basis values at x of the n nodes w^i, as f64_lagrange_basis; f = 1 / n. */
-export function f128_lagrange_basis(
-  out: usize,
-  n: u32,
-  w0: u64,
-  w1: u64,
-  x0: u64,
-  x1: u64,
-  f0: u64,
-  f1: u64,
-  tmp: usize,
-): i32 {
+/**
+ * The Lagrange basis values at x of the n nodes w^i, as f64_lagrange_basis; consts holds the
+ * words of w, x and 1/n, low word first.
+ */
+export function f128_lagrange_basis(out: usize, n: u32, consts: usize, tmp: usize): i32 {
+  const w0 = load<u64>(consts);
+  const w1 = load<u64>(consts, 8);
+  const x0 = load<u64>(consts, 16);
+  const x1 = load<u64>(consts, 24);
   let node0: u64 = 1;
   let node1: u64 = 0;
   let q0: u64 = 1;
@@ -295,8 +292,8 @@ export function f128_lagrange_basis(
     node0 = R0;
     node1 = R1;
   }
-  let u0 = f0;
-  let u1 = f1;
+  let u0 = load<u64>(consts, 32);
+  let u1 = load<u64>(consts, 40);
   for (let i = <i32>n - 1; i >= 0; i--) {
     const off = (<usize>i) << 4;
     mul128(load<u64>(out + off), load<u64>(out + off, 8), u0, u1);

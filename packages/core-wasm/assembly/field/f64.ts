@@ -386,17 +386,14 @@ export function f64_lagrange_eval(
 /**
  * The Lagrange basis values at x of the n nodes w^i (n a power of two), division-free:
  * out[i] = (w^i / n) * prod over j != i of (x - w^j). The forward pass leaves w^i times the
- * prefix product, the backward pass multiplies in the suffix product, which starts at nInv = 1/n
- * (the differences x - w^j are kept at tmp). Five products per node; exact at the nodes.
+ * prefix product, the backward pass multiplies in the suffix product, which starts at 1/n
+ * (the differences x - w^j are kept at tmp). Five products per node; exact at the nodes. The
+ * scalars are read from memory, consts = [w, x, 1/n]: an i64 argument costs the JS caller a
+ * BigInt conversion in the call wrapper.
  */
-export function f64_lagrange_basis(
-  out: usize,
-  n: u32,
-  w: u64,
-  x: u64,
-  nInv: u64,
-  tmp: usize,
-): i32 {
+export function f64_lagrange_basis(out: usize, n: u32, consts: usize, tmp: usize): i32 {
+  const w = load<u64>(consts);
+  const x = load<u64>(consts, 8);
   let node: u64 = 1;
   let prefix: u64 = 1;
   for (let i: u32 = 0; i < n; i++) {
@@ -406,7 +403,7 @@ export function f64_lagrange_basis(
     prefix = mul64(prefix, d);
     node = mul64(node, w);
   }
-  let suffix = nInv;
+  let suffix = load<u64>(consts, 16);
   for (let i = <i32>n - 1; i >= 0; i--) {
     const po = out + (<usize>i << 3);
     store<u64>(po, mul64(load<u64>(po), suffix));

@@ -452,12 +452,29 @@ class WasmField extends FieldBase {
     this.scalar(x, 'x');
     this.outFor(n * this.words, out);
     const bytes = n * this.words * 8;
-    const po = this.arena.layout(bytes, bytes);
+    const po = this.arena.layout(bytes, bytes, 48);
     const tmp = this.arena.p1;
-    const w = this.sc(this.nthRoot(n));
-    this.check(
-      this.kn.lagrange_basis(po, n, ...w, ...this.sc(x), ...this.sc(this.nInv(logn)), tmp),
-    );
+    const pc = this.arena.p2;
+
+    // The kernel reads w, x and 1/n from memory (words; a store into BigUint64Array keeps the
+    // low 64 bits): passing them as i64 arguments costs more in the call wrapper.
+    const u64 = this.arena.u64;
+    const c = pc / 8;
+    const w = this.nthRoot(n);
+    const nInv = this.nInv(logn);
+    if (this.words === 1) {
+      u64[c] = w;
+      u64[c + 1] = x;
+      u64[c + 2] = nInv;
+    } else {
+      u64[c] = w;
+      u64[c + 1] = w >> 64n;
+      u64[c + 2] = x;
+      u64[c + 3] = x >> 64n;
+      u64[c + 4] = nInv;
+      u64[c + 5] = nInv >> 64n;
+    }
+    this.check(this.kn.lagrange_basis(po, n, pc, tmp));
     return this.take(po, n * this.words, out);
   }
 
