@@ -143,11 +143,13 @@ class Arena {
     this.ensure(0);
   }
 
-  /** A byte view of the whole memory, rebuilt when growth detached the old buffer. */
+  /**
+   * A byte view of the whole memory, rebuilt when growth detached the old buffer. Growth always
+   * detaches it (its views then read as empty), so the memory.buffer accessor, slow next to
+   * a length check, is read only then.
+   */
   bytes(): Uint8Array {
-    if (this.view.byteLength === 0 || this.view.buffer !== this.k.memory.buffer) {
-      this.view = new Uint8Array(this.k.memory.buffer);
-    }
+    if (this.view.byteLength === 0) this.view = new Uint8Array(this.k.memory.buffer);
     return this.view;
   }
 
@@ -157,8 +159,8 @@ class Arena {
    */
   ensure(len: number): void {
     const need = this.scratch + len;
+    if (need <= this.bytes().byteLength) return;
     const have = this.k.memory.buffer.byteLength;
-    if (need <= have) return;
     try {
       this.k.memory.grow(Math.ceil((need - have) / PAGE));
     } catch {
