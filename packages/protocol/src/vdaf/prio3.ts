@@ -95,9 +95,10 @@ export class Prio3<M, R> {
     }
   }
 
-  /** Elements [i * n, (i + 1) * n) of v, without copying. */
+  /** Elements [i * n, (i + 1) * n) of v, without copying (v itself when that is all of it). */
   private part(v: FieldVec, i: number, n: number): FieldVec {
     const w = this.field.words;
+    if (i === 0 && v.length === n * w) return v;
     return v.subarray(i * n * w, (i + 1) * n * w);
   }
 
