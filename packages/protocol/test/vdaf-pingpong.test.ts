@@ -3,12 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeWith } from '../src/codec.js';
+import { decodeWith, encodeWith } from '../src/codec.js';
 import {
   ParamError,
   Prio3Count,
   Prio3Histogram,
   chunkLengthForMeasLen,
+  decodePingPongMessage,
   encodePingPongMessage,
   parallelSumProofLen,
   pingPongMessageCodec,
@@ -156,6 +157,51 @@ describe('ping-pong message encoding', () => {
       }),
       { numRuns: 100, seed: 5 },
     );
+  });
+
+  it('the direct decoding equals the codec reader, or both throw a DecodeError', () => {
+    const viaCodec = (b: Uint8Array) => decodeWith(pingPongMessageCodec, b, 'PingPongMessage');
+    const outcome = (f: () => PingPongMessage) => {
+      try {
+        return f();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+    };
+    const wellFormed = fc
+      .tuple(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0, 1, 2))
+      .map(([b, t]) => {
+        const m: PingPongMessage =
+          t === 0
+            ? { type: 'initialize', verifierShare: b }
+            : t === 1
+              ? { type: 'continue', verifierMessage: b, verifierShare: b }
+              : { type: 'finish', verifierMessage: b };
+        return encodeWith(pingPongMessageCodec, m);
+      });
+    // Well-formed messages, then truncated, extended or random bytes.
+    const input = fc.oneof(
+      wellFormed,
+      wellFormed.map((b) => b.subarray(0, Math.max(0, b.length - 1))),
+      wellFormed.map((b) => Uint8Array.of(...b, 0)),
+      fc.uint8Array({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(input, (b) => {
+        const direct = outcome(() => decodePingPongMessage(b));
+        expect(direct).toEqual(outcome(() => viaCodec(b)));
+        if (typeof direct === 'string') expect(direct).toBe('DECODE');
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('decodes a Buffer into a copy, never a view of it', () => {
+    const buf = Buffer.from([2, 0, 0, 0, 2, 9, 9]);
+    const m = decodePingPongMessage(buf);
+    buf[5] = 0;
+    expect(m).toEqual({ type: 'finish', verifierMessage: new Uint8Array([9, 9]) });
+    expect(Buffer.isBuffer((m as { verifierMessage: Uint8Array }).verifierMessage)).toBe(false);
   });
 
   it('rejects a share that is not bytes with a ParamError', () => {

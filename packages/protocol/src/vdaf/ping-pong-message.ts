@@ -108,5 +108,19 @@ function oneField(type: number, bytes: Uint8Array, field: string): Uint8Array {
  * @example decodePingPongMessage(verifyResp.payload).type
  */
 export function decodePingPongMessage(bytes: Uint8Array): PingPongMessage {
+  // A well-formed initialize or finish is read directly; anything else, malformed input
+  // included, goes through the codec and its errors.
+  const type = bytes instanceof Uint8Array && bytes.length >= 5 ? bytes[0] : -1;
+  if (type === PingPongMessageType.initialize || type === PingPongMessageType.finish) {
+    const n = bytes[1] * 2 ** 24 + (bytes[2] << 16) + (bytes[3] << 8) + bytes[4];
+    if (bytes.length === 5 + n) {
+      // A copy into a plain Uint8Array, as the codec's reader makes (never a view of a Buffer).
+      const body = new Uint8Array(n);
+      body.set(bytes.subarray(5));
+      return type === PingPongMessageType.initialize
+        ? { type: 'initialize', verifierShare: body }
+        : { type: 'finish', verifierMessage: body };
+    }
+  }
   return decodeWith(pingPongMessageCodec, bytes, 'PingPongMessage');
 }
