@@ -72,7 +72,8 @@ export interface DeployOptions {
   minBatchSize?: number;
   maxBatchSize?: number;
   timePrecision?: number;
-  leaderStore: string;
+  /** A store URL, or an open datastore (which the caller closes after `close`). */
+  leaderStore: AggregatorOptions['store'];
   helperStore: string;
   noise?: boolean;
   /** The task's DP parameters; default discrete Laplace with epsilon 1. */

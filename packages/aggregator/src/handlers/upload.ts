@@ -10,11 +10,14 @@ import {
   MediaTypeMessage,
   ReportError,
   reportErrorName,
+  type Report,
   type ReportUploadStatus,
 } from '@private-measurement/protocol';
 import { timeBucketKey } from '../core/buckets.js';
 import type { AggregatorContext } from '../core/context.js';
 import { uploadTimeError } from '../core/reports.js';
+import type { Task } from '../core/task.js';
+import type { Transaction } from '../store/types.js';
 import { readBody, requireMediaType } from '../http/body.js';
 import { dapResponse, requireTask, type Routed } from './common.js';
 
@@ -107,44 +110,7 @@ export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<R
     ),
   );
 
-  const statuses = await ctx.ds.transaction('upload', async (tx) => {
-    const out: ReportUploadStatus[] = [];
-    const collected = new Map<number, boolean>();
-    for (const report of reports) {
-      const meta = report.reportMetadata;
-      const time = Number(meta.time);
-      let error = uploadTimeError(task, time, now, ctx.settings.clockSkewSeconds);
-
-      // draft-ietf-ppm-dap-18 §4.4.2.2: an unknown config_id is outdated_config.
-      if (error === undefined && !keyIds.has(report.leaderEncryptedInputShare.configId)) {
-        error = ReportError.outdated_config;
-      }
-
-      // draft-ietf-ppm-dap-18 §4.4.2.2: reports of a collected batch are discarded.
-      if (error === undefined && task.batchMode === 'time_interval') {
-        let isCollected = collected.get(time);
-        if (isCollected === undefined) {
-          const [status] = await tx.lockBucketsForCommit(task.id, [timeBucketKey(time)]);
-          isCollected = status.collectedBy !== null;
-          collected.set(time, isCollected);
-        }
-        if (isCollected) error = ReportError.batch_collected;
-      }
-
-      // draft-ietf-ppm-dap-18 §4.4.2.2: a known report ID is discarded as report_replayed.
-      if (error === undefined) {
-        const stored = await tx.putClientReport({
-          taskId: task.id,
-          reportId: meta.reportId,
-          time,
-          encoded: encodeReport(report),
-        });
-        if (!stored) error = ReportError.report_replayed;
-      }
-      if (error !== undefined) out.push({ id: meta.reportId, error });
-    }
-    return out;
-  });
+  const statuses = await storeUpload(ctx, { task, reports, now, keyIds });
 
   ctx.metrics.reportsUploaded.inc({ result: 'accepted' }, reports.length - statuses.length);
   for (const s of statuses) ctx.metrics.reportsUploaded.inc({ result: reportErrorName(s.error) });
@@ -154,4 +120,130 @@ export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<R
   );
   if (statuses.length === 0) return new Response(null, { status: 200 });
   return dapResponse(encodeUploadErrors(statuses), MediaType.uploadErrors);
+}
+
+/** One upload request's reports, waiting for the next store transaction. */
+interface PendingUpload {
+  task: Task;
+  reports: Report[];
+  now: number;
+  /** The config IDs of the Leader's usable HPKE keys. */
+  keyIds: ReadonlySet<number>;
+}
+
+interface QueuedUpload extends PendingUpload {
+  resolve: (statuses: ReportUploadStatus[]) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Most reports stored in one group transaction; more wait for the next one, so that no
+ * transaction holds the store for long.
+ */
+const MAX_GROUP_REPORTS = 2000;
+
+/** Upload requests waiting to be stored, per aggregator, and whether a group is being stored. */
+const uploadQueues = new WeakMap<AggregatorContext, { queue: QueuedUpload[]; draining: boolean }>();
+
+/**
+ * Stores the reports of one upload request, together with those of the other requests that
+ * arrived meanwhile: one transaction per group, not per request (group commit). A single-report
+ * request costs one commit otherwise, which dominated the Leader's work under many clients.
+ * Every request of a group shares its transaction's fate: when it fails, each of them fails
+ * with the same error and none of their reports is stored.
+ *
+ * @returns per request, the statuses of its rejected reports, in order.
+ */
+function storeUpload(ctx: AggregatorContext, upload: PendingUpload): Promise<ReportUploadStatus[]> {
+  let q = uploadQueues.get(ctx);
+  if (q === undefined) {
+    q = { queue: [], draining: false };
+    uploadQueues.set(ctx, q);
+  }
+  const queue = q;
+  return new Promise((resolve, reject) => {
+    queue.queue.push({ ...upload, resolve, reject });
+    if (!queue.draining) {
+      queue.draining = true;
+      // One turn of the event loop first: requests whose bodies arrive in the same turn join
+      // this group.
+      setImmediate(() => void drainUploads(ctx, queue));
+    }
+  });
+}
+
+async function drainUploads(
+  ctx: AggregatorContext,
+  q: { queue: QueuedUpload[]; draining: boolean },
+): Promise<void> {
+  try {
+    while (q.queue.length > 0) {
+      let n = 0;
+      let reports = 0;
+      while (
+        n < q.queue.length &&
+        (n === 0 || reports + q.queue[n].reports.length <= MAX_GROUP_REPORTS)
+      ) {
+        reports += q.queue[n].reports.length;
+        n++;
+      }
+      const group = q.queue.splice(0, n);
+      try {
+        const results = await ctx.ds.transaction('upload', async (tx) => {
+          const out: ReportUploadStatus[][] = [];
+          for (const u of group) out.push(await storeReports(ctx, tx, u));
+          return out;
+        });
+        group.forEach((u, i) => u.resolve(results[i]));
+      } catch (e) {
+        for (const u of group) u.reject(e);
+      }
+    }
+  } finally {
+    q.draining = false;
+  }
+}
+
+/** Checks and stores one request's reports in the group's transaction. */
+async function storeReports(
+  ctx: AggregatorContext,
+  tx: Transaction,
+  { task, reports, now, keyIds }: PendingUpload,
+): Promise<ReportUploadStatus[]> {
+  const out: ReportUploadStatus[] = [];
+  const collected = new Map<number, boolean>();
+  for (const report of reports) {
+    const meta = report.reportMetadata;
+    const time = Number(meta.time);
+    let error = uploadTimeError(task, time, now, ctx.settings.clockSkewSeconds);
+
+    // draft-ietf-ppm-dap-18 §4.4.2.2: an unknown config_id is outdated_config.
+    if (error === undefined && !keyIds.has(report.leaderEncryptedInputShare.configId)) {
+      error = ReportError.outdated_config;
+    }
+
+    // draft-ietf-ppm-dap-18 §4.4.2.2: reports of a collected batch are discarded.
+    if (error === undefined && task.batchMode === 'time_interval') {
+      let isCollected = collected.get(time);
+      if (isCollected === undefined) {
+        const [status] = await tx.lockBucketsForCommit(task.id, [timeBucketKey(time)]);
+        isCollected = status.collectedBy !== null;
+        collected.set(time, isCollected);
+      }
+      if (isCollected) error = ReportError.batch_collected;
+    }
+
+    // draft-ietf-ppm-dap-18 §4.4.2.2: a known report ID is discarded as report_replayed.
+    if (error === undefined) {
+      const stored = await tx.putClientReport({
+        taskId: task.id,
+        reportId: meta.reportId,
+        time,
+        encoded: encodeReport(report),
+      });
+      if (!stored) error = ReportError.report_replayed;
+    }
+    if (error !== undefined) out.push({ id: meta.reportId, error });
+  }
+  return out;
 }
