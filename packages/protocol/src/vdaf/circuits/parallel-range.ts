@@ -6,7 +6,7 @@ import type { Field, FieldVec } from '@private-measurement/core-wasm';
 import { ParamError } from '../../errors.js';
 import { Mul, ParallelSum } from '../gadgets.js';
 import { invInt } from '../internal/cache.js';
-import { checkInt, words32 } from '../internal/vec.js';
+import { checkInt, copyStrided } from '../internal/vec.js';
 
 /** Number of ParallelSum calls that cover `len` elements in chunks of `chunkLength`. */
 export function chunkCalls(len: number, chunkLength: number): number {
@@ -44,12 +44,9 @@ export function rangeCheckWires(
   const pwAt = 3 * c * rowLen;
 
   // Row j of mt holds element j of every chunk (zero past the end of meas).
-  const src = words32(meas);
-  const dst = words32(buf);
-  const ew = 2 * w;
-  for (let i = 0, n = src.length / ew; i < n; i++) {
-    const at = mtAt * 2 + ((i % c) * calls + Math.floor(i / c)) * ew;
-    for (let k = 0; k < ew; k++) dst[at + k] = src[i * ew + k];
+  const m = field.len(meas);
+  for (let j = 0; j < c && j < m; j++) {
+    copyStrided(field, meas, j, c, buf, mtAt / w + j * calls, 1, Math.ceil((m - j) / c));
   }
 
   // Row j of pw is r^(j+1), r the joint randomness of each call: rows are filled by doubling

@@ -35,12 +35,32 @@ export function copyStrided(
     return;
   }
   const w = field.words * 2;
-  const s = words32(src);
-  const d = words32(dst);
-  let si = srcStart * w;
-  let di = dstStart * w;
-  const ss = srcStep * w;
-  const ds = dstStep * w;
+  stridedWords(
+    words32(src),
+    srcStart * w,
+    srcStep * w,
+    words32(dst),
+    dstStart * w,
+    dstStep * w,
+    count,
+    w,
+  );
+}
+
+/**
+ * `count` elements of `w` 32-bit words (2 or 4) from s[si], s[si + ss], ... to d[di],
+ * d[di + ds], ...: the loop of `copyStrided` on views the caller already holds.
+ */
+function stridedWords(
+  s: Uint32Array,
+  si: number,
+  ss: number,
+  d: Uint32Array,
+  di: number,
+  ds: number,
+  count: number,
+  w: number,
+): void {
   if (w === 2) {
     for (let i = 0; i < count; i++, si += ss, di += ds) {
       d[di] = s[si];
@@ -74,12 +94,8 @@ export function transposeInto(
   const ew = field.words * 2;
   const s = words32(v);
   const d = words32(out);
-  for (let r = 0, si = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++, si += ew) {
-      const di = (c * rows + r) * ew;
-      for (let k = 0; k < ew; k++) d[di + k] = s[si + k];
-    }
-  }
+  // Row r of v, contiguous, becomes column r of out (step rows).
+  for (let r = 0; r < rows; r++) stridedWords(s, r * cols * ew, ew, d, r * ew, rows * ew, cols, ew);
 }
 
 /**
@@ -196,17 +212,14 @@ export function weightedRowSum(
   weights: FieldVec,
   scratch: FieldVec,
 ): FieldVec {
+  // Row k of scratch is weights[k] repeated: its first element copied, then doubled with
+  // copyWithin (no BigInt conversion per element, log2(cols) moves per row).
   const fw = field.words;
   for (let k = 0; k < rows; k++) {
-    if (fw === 1) {
-      scratch.fill(weights[k], k * cols, (k + 1) * cols);
-      continue;
-    }
-    const lo = weights[2 * k];
-    const hi = weights[2 * k + 1];
-    for (let o = 2 * k * cols, end = o + 2 * cols; o < end; o += 2) {
-      scratch[o] = lo;
-      scratch[o + 1] = hi;
+    const o = k * cols * fw;
+    scratch.set(weights.subarray(k * fw, (k + 1) * fw), o);
+    for (let len = 1; len < cols; len *= 2) {
+      scratch.copyWithin(o + len * fw, o, o + Math.min(len, cols - len) * fw);
     }
   }
   field.mul(m, scratch, m);
