@@ -228,6 +228,38 @@ export function datastoreSuite(
         ).toBe(2);
       }));
 
+    it('stores many reports at once: each new ID once, known and repeated IDs refused', () =>
+      withStore(async (ds) => {
+        const taskId = id32();
+        const other = id32();
+        const known = id16();
+        await ds.transaction('t', (tx) =>
+          tx.putClientReport({ taskId, reportId: known, time: 1, encoded: u8(1, 1) }),
+        );
+        const ids = Array.from({ length: 230 }, () => id16());
+        const batch = [
+          ...ids.map((reportId, i) => ({ taskId, reportId, time: i, encoded: u8(3, i % 256) })),
+          { taskId, reportId: known, time: 5, encoded: u8(1, 2) },
+          { taskId, reportId: ids[7], time: 99, encoded: u8(1, 3) },
+          { taskId: other, reportId: ids[7], time: 8, encoded: u8(1, 4) },
+        ];
+        const stored = await ds.transaction('t', (tx) => tx.putClientReports(batch));
+        expect(stored).toEqual([...ids.map(() => true), false, false, true]);
+        expect(await ds.transaction('t', (tx) => tx.countClientReports(taskId, 'pending'))).toBe(
+          231,
+        );
+        const [seven, theirs, first] = await ds.transaction('t', async (tx) => [
+          await tx.getClientReport(taskId, ids[7]),
+          await tx.getClientReport(other, ids[7]),
+          await tx.getClientReport(taskId, known),
+        ]);
+        // The first of the repeated ID was kept, and the known report is unchanged.
+        expect(seven).toMatchObject({ time: 7, encoded: u8(3, 7), state: 'pending' });
+        expect(theirs).toMatchObject({ time: 8, encoded: u8(1, 4) });
+        expect(first).toMatchObject({ time: 1, encoded: u8(1, 1) });
+        expect(await ds.transaction('t', (tx) => tx.putClientReports([]))).toEqual([]);
+      }));
+
     it('reads, unclaims and finishes many reports at once, past one statement of rows', () =>
       withStore(async (ds) => {
         const taskId = id32();

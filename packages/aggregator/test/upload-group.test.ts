@@ -118,6 +118,25 @@ describe('group commit of uploads', () => {
     }
   });
 
+  it('stores a report given twice in one request once, in request order', async () => {
+    const w = await watchedStore();
+    const d = await deploy({ vdaf: VDAF, leaderStore: w.ds, helperStore: store() });
+    try {
+      const [a, b, c] = await makeReports(d, [true, false, true]);
+      const res = await upload(d, [a, b, a, c, b]);
+      expect(res.status).toBe(200);
+      const errors = decodeUploadErrors(new Uint8Array(await res.arrayBuffer()));
+      expect(errors).toEqual([
+        { id: a.reportMetadata.reportId, error: ReportError.report_replayed },
+        { id: b.reportMetadata.reportId, error: ReportError.report_replayed },
+      ]);
+      expect(await storedCount(d)).toBe(3);
+    } finally {
+      await d.close();
+      await w.ds.close();
+    }
+  });
+
   it('fails every request of a group whose transaction fails, storing none of them', async () => {
     const w = await watchedStore();
     const d = await deploy({ vdaf: VDAF, leaderStore: w.ds, helperStore: store() });

@@ -210,7 +210,7 @@ async function storeReports(
   tx: Transaction,
   { task, reports, now, keyIds }: PendingUpload,
 ): Promise<ReportUploadStatus[]> {
-  const out: ReportUploadStatus[] = [];
+  const errors: (number | undefined)[] = [];
   const collected = new Map<number, boolean>();
   for (const report of reports) {
     const meta = report.reportMetadata;
@@ -233,17 +233,26 @@ async function storeReports(
       if (isCollected) error = ReportError.batch_collected;
     }
 
-    // draft-ietf-ppm-dap-18 §4.4.2.2: a known report ID is discarded as report_replayed.
-    if (error === undefined) {
-      const stored = await tx.putClientReport({
-        taskId: task.id,
-        reportId: meta.reportId,
-        time,
-        encoded: encodeReport(report),
-      });
-      if (!stored) error = ReportError.report_replayed;
-    }
-    if (error !== undefined) out.push({ id: meta.reportId, error });
+    errors.push(error);
   }
-  return out;
+  // draft-ietf-ppm-dap-18 §4.4.2.2: a known report ID is discarded as report_replayed (also the
+  // second of two reports with one ID in this request).
+  const candidates = reports.flatMap((report, i) =>
+    errors[i] === undefined ? [{ report, i }] : [],
+  );
+  const stored = await tx.putClientReports(
+    candidates.map(({ report }) => ({
+      taskId: task.id,
+      reportId: report.reportMetadata.reportId,
+      time: Number(report.reportMetadata.time),
+      encoded: encodeReport(report),
+    })),
+  );
+  candidates.forEach(({ i }, k) => {
+    if (!stored[k]) errors[i] = ReportError.report_replayed;
+  });
+  return reports.flatMap((report, i) => {
+    const error = errors[i];
+    return error === undefined ? [] : [{ id: report.reportMetadata.reportId, error }];
+  });
 }

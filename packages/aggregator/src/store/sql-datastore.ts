@@ -322,6 +322,22 @@ class SqlTransaction implements Transaction {
     return changes > 0;
   }
 
+  async putClientReports(
+    reports: readonly Omit<ClientReportRecord, 'state'>[],
+  ): Promise<boolean[]> {
+    const stored = new Set<string>();
+    for (const part of chunks(reports)) {
+      const rows = await this.rows(
+        `INSERT INTO client_reports (task_id, report_id, time, encoded, state)
+         VALUES ${part.map(() => "(?, ?, ?, ?, 'pending')").join(', ')}
+         ON CONFLICT (task_id, report_id) DO NOTHING RETURNING task_id, report_id`,
+        part.flatMap((r) => [r.taskId, r.reportId, r.time, r.encoded]),
+      );
+      for (const r of rows) stored.add(`${hex(bytes(r.task_id))}/${hex(bytes(r.report_id))}`);
+    }
+    return reports.map((r) => stored.delete(`${hex(r.taskId)}/${hex(r.reportId)}`));
+  }
+
   async getClientReport(
     taskId: Uint8Array,
     reportId: Uint8Array,

@@ -240,6 +240,12 @@ export interface Transaction {
 
   /** Stores a new pending report; false (and nothing changed) when its ID is known. */
   putClientReport(report: Omit<ClientReportRecord, 'state'>): Promise<boolean>;
+  /**
+   * Stores many new pending reports in a few statements (as `putClientReport` each); per
+   * report, in order, true if it was stored. A report ID given twice is stored at its first
+   * position only.
+   */
+  putClientReports(reports: readonly Omit<ClientReportRecord, 'state'>[]): Promise<boolean[]>;
   getClientReport(taskId: Uint8Array, reportId: Uint8Array): Promise<ClientReportRecord | null>;
   /** Reads many reports in a few queries; per ID, in order, the report or null. */
   getClientReports(
