@@ -13,10 +13,22 @@ export const POLY_MUL_SCHOOLBOOK_MAX = 32;
 class TsField extends FieldBase {
   readonly backend = 'ts' as const;
   private readonly p: bigint;
+  /** Keyed by powers of two up to the NTT limit, so at most log2 of it entries. */
+  private readonly nInvCache = new Map<number, bigint>();
 
   constructor(params: FieldParams) {
     super(params);
     this.p = params.modulus;
+  }
+
+  /** 1/n for a power of two n, cached per n: a BigInt exponentiation costs tens of us. */
+  private nInv(n: number): bigint {
+    let r = this.nInvCache.get(n);
+    if (r === undefined) {
+      r = powMod(BigInt(n), this.p - 2n, this.p);
+      this.nInvCache.set(n, r);
+    }
+    return r;
   }
 
   private read(v: FieldVec): bigint[] {
@@ -215,7 +227,7 @@ class TsField extends FieldBase {
     this.dft(a, this.nthRoot(n));
 
     // DFT with w^-1 equals the DFT with w read at indices n - k; then scale by 1/n.
-    const nInv = powMod(BigInt(n), this.p - 2n, this.p);
+    const nInv = this.nInv(n);
     const res = new Array<bigint>(n);
     for (let k = 0; k < n; k++) res[k] = (a[(n - k) % n] * nInv) % this.p;
     return this.write(res);
@@ -282,7 +294,7 @@ class TsField extends FieldBase {
       prefix = (prefix * d[i]) % p;
       node = (node * w) % p;
     }
-    let suffix = powMod(BigInt(n), p - 2n, p);
+    let suffix = this.nInv(n);
     for (let i = n - 1; i >= 0; i--) {
       res[i] = (res[i] * suffix) % p;
       suffix = (suffix * d[i]) % p;
@@ -309,7 +321,7 @@ class TsField extends FieldBase {
       u = (u * d + k * node * this.at(evals, i)) % p;
     }
     const sign = (n - 1) % 2 === 0 ? 1n : p - 1n;
-    return (((u * sign) % p) * powMod(BigInt(n), p - 2n, p)) % p;
+    return (((u * sign) % p) * this.nInv(n)) % p;
   }
 }
 
