@@ -350,7 +350,8 @@ function storeKinds(options: SuiteOptions): StoreKind[] {
 const suite: Suite = {
   name: 'aggregator',
   description:
-    'Leader upload ingest and Leader+Helper (worker thread) upload-and-aggregate, SQLite and PostgreSQL, loopback HTTP',
+    'Leader upload ingest and Leader+Helper (worker thread) upload-and-aggregate, ' +
+    'SQLite and PostgreSQL, loopback HTTP',
   async cases(options: SuiteOptions): Promise<BenchCase[]> {
     const leader = await Host.start();
     leader.server.unref();

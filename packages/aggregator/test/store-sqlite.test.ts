@@ -30,7 +30,7 @@ describe('SQLite datastore', () => {
     });
   });
 
-  it('opens the file in WAL mode with a large checkpoint interval and a WAL size limit', async () => {
+  it('opens in WAL mode with a long checkpoint interval and a WAL size limit', async () => {
     const path = join(dir, 'pragmas.sqlite');
     const ds = await openSqliteDatastore(path);
     await ds.close();

@@ -383,7 +383,7 @@ export function fieldProperties(F: Field): void {
       );
     });
 
-    it('lagrangeBasis gives lagrangeEval by an inner product, and the unit vectors at the nodes', () => {
+    it('lagrangeBasis: lagrangeEval by an inner product, unit vectors at the nodes', () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 0, max: 7 }),

@@ -356,7 +356,8 @@ class SqlTransaction implements Transaction {
     const found = new Map<string, ClientReportRecord>();
     for (const part of chunks(reportIds)) {
       const rows = await this.rows(
-        `SELECT * FROM client_reports WHERE task_id = ? AND report_id IN ${placeholders(part.length)}`,
+        `SELECT * FROM client_reports
+         WHERE task_id = ? AND report_id IN ${placeholders(part.length)}`,
         [taskId, ...part],
       );
       for (const r of rows) {
@@ -447,7 +448,8 @@ class SqlTransaction implements Transaction {
     );
     for (const part of chunks(reports)) {
       await this.run(
-        `INSERT INTO report_aggregations (task_id, job_id, ord, report_id, time, state, error, payload)
+        `INSERT INTO report_aggregations
+           (task_id, job_id, ord, report_id, time, state, error, payload)
          VALUES ${part.map(() => placeholders(8)).join(', ')}`,
         part.flatMap((ra) => [
           ra.taskId,

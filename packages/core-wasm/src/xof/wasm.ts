@@ -300,7 +300,8 @@ function stageMessage(a: Arena, seed: Uint8Array, dst: Uint8Array, binder: Uint8
   const mem = a.bytes();
   const at = a.scratch;
 
-  // draft-irtf-cfrg-vdaf-20 §6.2.1: to_le_bytes(len(dst), 2) || dst || to_le_bytes(len(seed), 1) || seed || binder.
+  // draft-irtf-cfrg-vdaf-20 §6.2.1: to_le_bytes(len(dst), 2) || dst ||
+  // to_le_bytes(len(seed), 1) || seed || binder.
   mem[at] = dst.length & 0xff;
   mem[at + 1] = dst.length >>> 8;
   mem.set(dst, at + 2);

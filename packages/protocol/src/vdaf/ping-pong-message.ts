@@ -36,7 +36,8 @@ export const pingPongMessageCodec: Codec<PingPongMessage> = {
         break;
       default:
         throw new ParamError(
-          `ping-pong message type: expected initialize, continue or finish, received ${describe((v as { type?: unknown }).type)}`,
+          'ping-pong message type: expected initialize, continue or finish, received ' +
+            describe((v as { type?: unknown }).type),
         );
     }
   },
