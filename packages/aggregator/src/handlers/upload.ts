@@ -147,8 +147,9 @@ const uploadQueues = new WeakMap<AggregatorContext, { queue: QueuedUpload[]; dra
 
 /**
  * Stores the reports of one upload request, together with those of the other requests that
- * arrived meanwhile: one transaction per group, not per request (group commit). A single-report
- * request costs one commit otherwise, which dominated the Leader's work under many clients.
+ * arrived meanwhile: one transaction per group, not per request (group commit). Otherwise every
+ * single-report request pays a BEGIN and a COMMIT of its own (about 0.1 ms on SQLite here, a
+ * round trip each on PostgreSQL).
  * Every request of a group shares its transaction's fate: when it fails, each of them fails
  * with the same error and none of their reports is stored.
  *
