@@ -62,6 +62,26 @@ describe('SQLite datastore', () => {
     }
   });
 
+  it('claims reports of one time in upload order, whatever their IDs', async () => {
+    const ds = await openSqliteDatastore(join(dir, 'claim-order.sqlite'));
+    try {
+      const taskId = new Uint8Array(32).fill(2);
+      // IDs in decreasing order, so that ID order and upload order disagree.
+      const ids = Array.from({ length: 12 }, (_, i) => new Uint8Array(16).fill(200 - i));
+      await ds.transaction('t', async (tx) => {
+        for (const reportId of ids)
+          await tx.putClientReport({ taskId, reportId, time: 7, encoded: new Uint8Array(1) });
+      });
+      const claimed = await ds.transaction('t', (tx) => tx.claimPendingReports(taskId, 5));
+      const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+      expect(new Set(claimed.map((r) => hex(r.reportId)))).toEqual(
+        new Set(ids.slice(0, 5).map(hex)),
+      );
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('rejects unusable store URLs with typed errors', async () => {
     await expect(openDatastore('mysql://x')).rejects.toMatchObject({ code: 'CONFIG' });
     await expect(openDatastore('sqlite:')).rejects.toMatchObject({ code: 'CONFIG' });
