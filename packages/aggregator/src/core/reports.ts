@@ -1,9 +1,16 @@
 // Per-report checks shared by both aggregators: report time against the clock and the task
-// interval, and report extensions (draft-ietf-ppm-dap-18 §4.5.3.4).
+// interval, report extensions (draft-ietf-ppm-dap-18 §4.5.3.4), and the opening of an input
+// share with those checks around it.
 import {
   ReportError,
   extensionsStrictlyIncreasing,
+  inputShareReportError,
+  openInputShare,
   type Extension,
+  type HpkeCiphertext,
+  type HpkeOpenKeys,
+  type ReportMetadata,
+  type Role,
 } from '@private-measurement/protocol';
 import type { Task } from './task.js';
 
@@ -108,4 +115,45 @@ export function extensionError(
   if (!extensionsStrictlyIncreasing(publicExtensions)) return ReportError.invalid_message;
   if (!extensionsStrictlyIncreasing(privateExtensions)) return ReportError.invalid_message;
   return undefined;
+}
+
+/**
+ * An aggregator's own input share of a report, opened and checked before the VDAF runs
+ * (draft-ietf-ppm-dap-18 §4.5.3.1 for the Leader, §4.5.3.3 and §4.5.3.4 for both): the report
+ * time, the HPKE open (a failure is `hpke_decrypt_error` unless the share decodes wrongly), and
+ * the report extensions.
+ *
+ * @returns the VDAF payload of the share, or the report error.
+ */
+export async function openCheckedInputShare(
+  task: Task,
+  share: {
+    role: Role;
+    keys: HpkeOpenKeys;
+    reportMetadata: ReportMetadata;
+    publicShare: Uint8Array;
+    encryptedInputShare: HpkeCiphertext;
+  },
+  nowMs: number,
+  skewSeconds: number,
+): Promise<{ payload: Uint8Array } | { error: number }> {
+  const meta = share.reportMetadata;
+  const timeError = aggregationTimeError(task, Number(meta.time), nowMs, skewSeconds);
+  if (timeError !== undefined) return { error: timeError };
+  let plaintext;
+  try {
+    plaintext = await openInputShare({
+      taskId: task.id,
+      taskConfiguration: task.config,
+      ...share,
+    });
+  } catch (e) {
+    return { error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error };
+  }
+  const extError = extensionError(
+    meta.publicExtensions,
+    plaintext.privateExtensions,
+    task.reportExtensions,
+  );
+  return extError === undefined ? { payload: plaintext.payload } : { error: extError };
 }

@@ -6,10 +6,8 @@ import {
   decodeAggregationJobResp,
   decodeReport,
   encodeAggregationJobInitReq,
-  inputShareReportError,
   leaderSelectedBatchIdExtension,
   MediaType,
-  openInputShare,
   pingPongLeaderContinued,
   pingPongLeaderInit,
   ReportError,
@@ -24,7 +22,7 @@ import {
 import { commitOutputShares, timeBucketKey, type OutputShare } from '../core/buckets.js';
 import type { AggregatorContext } from '../core/context.js';
 import { INPUT_SHARE_CONCURRENCY, mapBounded } from '../core/map-bounded.js';
-import { aggregationTimeError, extensionError } from '../core/reports.js';
+import { openCheckedInputShare } from '../core/reports.js';
 import type { Task } from '../core/task.js';
 import { PeerError } from '../errors.js';
 import type { AggregationJobRecord, Lease, ReportAggregationRecord } from '../store/types.js';
@@ -318,14 +316,13 @@ async function driveAggregationJob(ctx: AggregatorContext, lease: Lease): Promis
 
   // Leader initialization (draft-ietf-ppm-dap-18 §4.5.3.1): decrypt, validate, verify_init, in
   // the report lane (one job at a time, see serial-lane.ts).
-  const preps = await ctx.reportLane.run(() => prepareLeaderJob(ctx, task, ras, reports));
+  const preps = await ctx.reportLane.run(() => prepareLeaderJob(ctx, task, reports));
   await sendAndCommit(ctx, task, lease, job, ras, preps);
 }
 
 async function prepareLeaderJob(
   ctx: AggregatorContext,
   task: Task,
-  ras: ReportAggregationRecord[],
   reports: ({ encoded: Uint8Array } | null)[],
 ): Promise<LeaderPrep[]> {
   const now = ctx.now();
@@ -335,42 +332,29 @@ async function prepareLeaderJob(
   const keys = await ctx.hpkeRecipientKeys(
     new Set(decoded.flatMap((r) => (r === null ? [] : [r.leaderEncryptedInputShare.configId]))),
   );
-  return mapBounded(ras, INPUT_SHARE_CONCURRENCY, async (ra, i): Promise<LeaderPrep> => {
-    const report = decoded[i];
+  return mapBounded(decoded, INPUT_SHARE_CONCURRENCY, async (report): Promise<LeaderPrep> => {
     if (report === null) return { kind: 'rejected', error: ReportError.report_dropped };
     const meta = report.reportMetadata;
-    const timeError = aggregationTimeError(task, ra.time, now, ctx.settings.clockSkewSeconds);
-    if (timeError !== undefined) return { kind: 'rejected', error: timeError };
-    let plaintext;
-    try {
-      plaintext = await openInputShare({
-        taskId: task.id,
-        taskConfiguration: task.config,
+    const opened = await openCheckedInputShare(
+      task,
+      {
         role: Role.leader,
         keys,
         reportMetadata: meta,
         publicShare: report.publicShare,
         encryptedInputShare: report.leaderEncryptedInputShare,
-      });
-    } catch (e) {
-      return {
-        kind: 'rejected',
-        error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
-      };
-    }
-    const extError = extensionError(
-      meta.publicExtensions,
-      plaintext.privateExtensions,
-      task.reportExtensions,
+      },
+      now,
+      ctx.settings.clockSkewSeconds,
     );
-    if (extError !== undefined) return { kind: 'rejected', error: extError };
+    if ('error' in opened) return { kind: 'rejected', error: opened.error };
     const state = pingPongLeaderInit(
       task.vdaf,
       task.verifyKey,
       task.ctx,
       meta.reportId,
       report.publicShare,
-      plaintext.payload,
+      opened.payload,
     );
     return state.kind === 'continued'
       ? { kind: 'continued', state, report }

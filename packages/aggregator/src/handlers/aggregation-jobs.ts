@@ -8,11 +8,9 @@ import {
   decodeAggregationJobInitReq,
   encodeAggregationJobResp,
   extensionsStrictlyIncreasing,
-  inputShareReportError,
   leaderSelectedBatchId,
   MediaType,
   MediaTypeMessage,
-  openInputShare,
   pingPongHelperInit,
   ReportError,
   reportErrorName,
@@ -24,7 +22,7 @@ import {
 import { commitOutputShares, timeBucketKey, type OutputShare } from '../core/buckets.js';
 import type { AggregatorContext } from '../core/context.js';
 import { INPUT_SHARE_CONCURRENCY, mapBounded } from '../core/map-bounded.js';
-import { aggregationTimeError, extensionError } from '../core/reports.js';
+import { openCheckedInputShare } from '../core/reports.js';
 import type { Task } from '../core/task.js';
 import { readBody, requireMediaType } from '../http/body.js';
 import { DapAbort } from '../http/problem.js';
@@ -166,39 +164,27 @@ async function initializeJob(
     mapBounded(req.verifyInits, INPUT_SHARE_CONCURRENCY, async (vi): Promise<Prepared> => {
       const meta = vi.reportShare.reportMetadata;
       const time = Number(meta.time);
-      const timeError = aggregationTimeError(task, time, now, ctx.settings.clockSkewSeconds);
-      if (timeError !== undefined) return { kind: 'reject', error: timeError };
-      let plaintext;
-      try {
-        plaintext = await openInputShare({
-          taskId: task.id,
-          taskConfiguration: task.config,
+      // draft-ietf-ppm-dap-18 §4.5.3.3: undecryptable shares are hpke_decrypt_error.
+      const opened = await openCheckedInputShare(
+        task,
+        {
           role: Role.helper,
           keys,
           reportMetadata: meta,
           publicShare: vi.reportShare.publicShare,
           encryptedInputShare: vi.reportShare.encryptedInputShare,
-        });
-      } catch (e) {
-        // draft-ietf-ppm-dap-18 §4.5.3.3: undecryptable shares are hpke_decrypt_error.
-        return {
-          kind: 'reject',
-          error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error,
-        };
-      }
-      const extError = extensionError(
-        meta.publicExtensions,
-        plaintext.privateExtensions,
-        task.reportExtensions,
+        },
+        now,
+        ctx.settings.clockSkewSeconds,
       );
-      if (extError !== undefined) return { kind: 'reject', error: extError };
+      if ('error' in opened) return { kind: 'reject', error: opened.error };
       const state = pingPongHelperInit(
         task.vdaf,
         task.verifyKey,
         task.ctx,
         meta.reportId,
         vi.reportShare.publicShare,
-        plaintext.payload,
+        opened.payload,
         vi.payload,
       );
       // draft-ietf-ppm-dap-18 §4.5.3.2: Rejected is vdaf_verify_error; a one-round VDAF finishes
