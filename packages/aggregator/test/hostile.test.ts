@@ -360,7 +360,7 @@ describe('helper aggregation jobs', () => {
     expect(state()).toBe(before);
   });
 
-  it('rejects a replayed report in a new job as report_replayed, and tampered shares per report', async () => {
+  it('rejects a replay in a new job (report_replayed) and tampered shares per report', async () => {
     const body = await initReq([6]);
     const { decodeAggregationJobInitReq } = await import('@private-measurement/protocol');
     const req = decodeAggregationJobInitReq(body);
@@ -390,7 +390,7 @@ describe('helper aggregation jobs', () => {
     ]);
   });
 
-  it('opens a large job concurrently yet answers each report in order, rejecting bad shares', async () => {
+  it('opens a large job concurrently, answers reports in order, rejects bad shares', async () => {
     const ms = Array.from({ length: 90 }, (_, i) => i % 16);
     const kind = (i: number) =>
       i % 7 === 3 ? 'payload' : i % 11 === 5 ? 'config' : i % 13 === 0 ? 'enc' : 'ok';
@@ -471,7 +471,7 @@ describe('helper aggregation jobs', () => {
 });
 
 describe('leader aggregation', () => {
-  it('drops stored reports whose leader share does not open, and counts the others once', async () => {
+  it('drops stored reports whose leader share fails to open, counts the rest once', async () => {
     // A bucket no other test uses. Upload checks only the config ID, so tampered shares are
     // stored; aggregation rejects them with hpke_decrypt_error and the batch holds the rest.
     const bucket = Math.floor(Date.now() / 1000 / d.task.timePrecision) - 30;
@@ -508,7 +508,7 @@ describe('leader aggregation', () => {
 describe('helper aggregate shares', () => {
   const path = () => ResourcePath.aggregateShares(d.task.id);
 
-  it('rejects random bodies, bad tokens, invalid batches and mismatched counts without collecting', async () => {
+  it('rejects random bodies, bad tokens, bad batches and wrong counts, no collection', async () => {
     const before = state();
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 120 }), async (junk) => {
@@ -799,7 +799,7 @@ describe('item resources, methods and paths', () => {
     expect(state()).toBe(afterJob);
   });
 
-  it('answer wrong methods, malformed or unknown IDs and bad tokens without changing state', async () => {
+  it('answer wrong methods, bad or unknown IDs and bad tokens, changing no state', async () => {
     const id16 = Buffer.from(new Uint8Array(16).fill(9)).toString('base64url');
     const t = d.task.id;
     const send = (url: URL, method: string, token?: string) =>
@@ -907,7 +907,7 @@ describe('collection', () => {
     expect(state()).toBe(before);
   });
 
-  it('fails below min batch size, then refuses a second collection and uploads into the batch', async () => {
+  it('fails below min batch size, then refuses a second collection and uploads', async () => {
     // A bucket far in the past holds 2 reports (< min 5): the job fails with invalidBatchSize.
     const past = Math.floor(Date.now() / 1000 / d.task.timePrecision) - 5;
     expect((await upload(d, await makeReports(d, [1, 2], past))).status).toBe(200);

@@ -64,7 +64,7 @@ async function toHelper(
 }
 
 describe('a faulty network between real aggregator processes', () => {
-  it('a helper down, killed mid-collection, slow, failing, duplicated, reordered: exact result', async () => {
+  it('helper down, killed mid-collection, slow, failing, duplicated, reordered', async () => {
     const helperProxy = await startFaultProxy('http://127.0.0.1:1/');
     const t = await makeTestTask({
       vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },

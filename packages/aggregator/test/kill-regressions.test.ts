@@ -83,7 +83,7 @@ describe('DAP aborts inside PostgreSQL transactions', () => {
     });
   });
 
-  it('a collection below min_batch_size fails with invalidBatchSize instead of retrying', async () => {
+  it('a collection below min_batch_size fails with invalidBatchSize, no retry', async () => {
     await withSchemas(2, async ([leaderStore, helperStore]) => {
       const d = await deploy({
         vdaf: { type: 'Prio3Count' },
@@ -109,7 +109,7 @@ describe('DAP aborts inside PostgreSQL transactions', () => {
 });
 
 describe('a collection job that waited for aggregation', () => {
-  it('retries a transient aggregate share failure instead of failing the collected batch', async () => {
+  it('retries a transient aggregate share failure, not failing the collected batch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pm-kill-reg-'));
     // The Helper refuses aggregation (503) until `open`, then fails the first aggregate share.
     let open = false;
@@ -209,7 +209,8 @@ describe('leader-selected batches formed by two processes sharing PostgreSQL', (
           .finally(() => (settled = true));
         for (let i = 0; i < 250 && !settled; i++) {
           const { rows } = await probe.query(
-            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' " +
+              'AND datname = current_database()',
           );
           if (rows.length > 0) break;
           await new Promise((r) => setTimeout(r, 20));

@@ -131,7 +131,7 @@ async function collectAll(d: Deployment, measurements: unknown[]) {
 
 describe('round trip over HTTP (time-interval, SQLite)', () => {
   for (const c of cases()) {
-    it(`${c.vdaf.type}: ${c.measurements.length} reports give the exact sum with noise off`, async () => {
+    it(`${c.vdaf.type}: ${c.measurements.length} reports, exact sum with noise off`, async () => {
       const d = await deploy({
         vdaf: c.vdaf,
         leaderStore: store(),
@@ -237,7 +237,7 @@ describe('round trip over HTTP with noise on', () => {
 });
 
 describe('round trip with the background loop', () => {
-  it('aggregates and collects after start() without any manual driver pass, and stops', async () => {
+  it('aggregates and collects after start() with no manual driver pass, and stops', async () => {
     const d = await deploy({
       vdaf: { type: 'Prio3Histogram', length: 4, chunkLength: 2 },
       leaderStore: store(),
@@ -375,7 +375,7 @@ describe('round trip with an asynchronous Helper', () => {
     });
   }
 
-  it('answers "not ready" with step=0 and Retry-After, joins retries, then serves the job', async () => {
+  it('answers "not ready" (step=0, Retry-After), joins retries, then serves the job', async () => {
     const d = await deploy({
       vdaf,
       leaderStore: store(),
@@ -504,7 +504,7 @@ describe('round trip with an asynchronous Helper', () => {
     }
   });
 
-  it('gives the exact sum through the Leader polling the Helper, even when a poll finds no job', async () => {
+  it('gives the exact sum with the Leader polling the Helper, past a missing job', async () => {
     // The Leader's first poll of an aggregation job is answered as by a Helper that lost the
     // job (unrecognizedAggregationJob): the Leader sends the identical job again later.
     let faked = 0;

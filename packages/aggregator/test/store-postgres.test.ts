@@ -39,7 +39,7 @@ describe('PostgreSQL datastore', () => {
     }
   });
 
-  it('runs queries issued together in one transaction in order, without queueing on pg', async () => {
+  it('runs queries issued together in a transaction in order, not queued on pg', async () => {
     const schema = freshSchema();
     const ds = await openPostgresDatastore(PG_URL, { schema });
     const warnings: string[] = [];

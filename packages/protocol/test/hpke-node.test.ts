@@ -73,7 +73,7 @@ describe('NodeHkdfSha256', () => {
     );
   });
 
-  it('accepts the longest output and refuses bad salts and lengths with InvalidParamError', async () => {
+  it('accepts the longest output, refuses bad salts and lengths (InvalidParamError)', async () => {
     const kdf = nodeKdf();
     // L = 255 * HashLen, the most RFC 5869 §2.3 allows: blocks T(1) to T(255).
     const okm = await kdf.extractAndExpand(new Uint8Array(0), h('0102'), h('03'), 8160);

@@ -275,7 +275,7 @@ for (const backend of backends) {
         }
       });
 
-      it('reject low-order and non-canonical enc points with HPKE_OPEN (RFC 9180 §7.1.4)', async () => {
+      it('reject low-order and non-canonical enc with HPKE_OPEN (RFC 9180 §7.1.4)', async () => {
         const kp = await dap.generateHpkeKeypair(1);
         const keys = await dap.HpkeRecipientKeys.prepare(kp);
         const ct = await dap.hpkeSeal(kp.config, info, aad, new Uint8Array([5]));

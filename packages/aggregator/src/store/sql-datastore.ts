@@ -252,8 +252,8 @@ class SqlTransaction implements Transaction {
       `INSERT INTO hpke_keys (config_id, config, private_key, state, created_at, delete_after)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (config_id) DO UPDATE SET config = excluded.config,
-         private_key = excluded.private_key, state = excluded.state, created_at = excluded.created_at,
-         delete_after = excluded.delete_after`,
+         private_key = excluded.private_key, state = excluded.state,
+         created_at = excluded.created_at, delete_after = excluded.delete_after`,
       [key.configId, key.config, key.privateKey, key.state, key.createdAt, key.deleteAfter ?? null],
     );
   }
@@ -306,7 +306,8 @@ class SqlTransaction implements Transaction {
 
   async deleteRetiredHpkeKeys(now: number): Promise<number[]> {
     const rows = await this.rows(
-      `DELETE FROM hpke_keys WHERE state = 'expired' AND delete_after IS NOT NULL AND delete_after <= ?
+      `DELETE FROM hpke_keys
+       WHERE state = 'expired' AND delete_after IS NOT NULL AND delete_after <= ?
        RETURNING config_id`,
       [now],
     );
@@ -315,7 +316,8 @@ class SqlTransaction implements Transaction {
 
   async putClientReport(report: Omit<ClientReportRecord, 'state'>): Promise<boolean> {
     const changes = await this.run(
-      `INSERT INTO client_reports (task_id, report_id, time, encoded, state) VALUES (?, ?, ?, ?, 'pending')
+      `INSERT INTO client_reports (task_id, report_id, time, encoded, state)
+       VALUES (?, ?, ?, ?, 'pending')
        ON CONFLICT (task_id, report_id) DO NOTHING`,
       [report.taskId, report.reportId, report.time, report.encoded],
     );
@@ -415,7 +417,8 @@ class SqlTransaction implements Transaction {
     timeTo = Number.MAX_SAFE_INTEGER,
   ): Promise<number> {
     const [r] = await this.rows(
-      `SELECT COUNT(*) AS n FROM client_reports WHERE task_id = ? AND state = ? AND time >= ? AND time < ?`,
+      `SELECT COUNT(*) AS n FROM client_reports
+       WHERE task_id = ? AND state = ? AND time >= ? AND time < ?`,
       [taskId, state, timeFrom, timeTo],
     );
     return num(r.n);
@@ -435,8 +438,8 @@ class SqlTransaction implements Transaction {
     reports: ReportAggregationRecord[],
   ): Promise<void> {
     await this.run(
-      `INSERT INTO aggregation_jobs (task_id, job_id, agg_param, batch_id, state, step, request_hash,
-         response, time_min, time_max, created_at, lease_expiry)
+      `INSERT INTO aggregation_jobs (task_id, job_id, agg_param, batch_id, state, step,
+         request_hash, response, time_min, time_max, created_at, lease_expiry)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
       [
         job.taskId,
@@ -553,7 +556,8 @@ class SqlTransaction implements Transaction {
     const expiry = now + leaseMs;
     // A job still carrying a token was never released: its holder's lease ran out.
     const free = await this.rows(
-      `SELECT task_id, job_id, lease_token FROM ${table} WHERE state = '${active}' AND lease_expiry <= ?
+      `SELECT task_id, job_id, lease_token FROM ${table}
+       WHERE state = '${active}' AND lease_expiry <= ?
        ORDER BY lease_expiry LIMIT ?${this.lock('FOR UPDATE SKIP LOCKED')}`,
       [now, limit],
     );
@@ -587,7 +591,9 @@ class SqlTransaction implements Transaction {
 
   private async holds(table: string, lease: Lease, now: number): Promise<boolean> {
     const rows = await this.rows(
-      `SELECT job_id FROM ${table} WHERE task_id = ? AND job_id = ? AND lease_token = ? AND lease_expiry > ?${this.lock('FOR UPDATE')}`,
+      `SELECT job_id FROM ${table}
+       WHERE task_id = ? AND job_id = ? AND lease_token = ? AND lease_expiry > ?
+       ${this.lock('FOR UPDATE')}`,
       [lease.taskId, lease.jobId, lease.token, now],
     );
     return rows.length === 1;
@@ -612,7 +618,8 @@ class SqlTransaction implements Transaction {
     const [r] =
       'batchId' in scope
         ? await this.rows(
-            `SELECT COUNT(*) AS n FROM aggregation_jobs WHERE task_id = ? AND state = 'active' AND batch_id = ?`,
+            `SELECT COUNT(*) AS n FROM aggregation_jobs
+             WHERE task_id = ? AND state = 'active' AND batch_id = ?`,
             [taskId, scope.batchId],
           )
         : await this.rows(
@@ -654,7 +661,8 @@ class SqlTransaction implements Transaction {
     const out: BucketStatus[] = [];
     for (const bucket of sorted) {
       await this.run(
-        `INSERT INTO batch_buckets (task_id, bucket, collected_by) VALUES (?, ?, NULL) ON CONFLICT DO NOTHING`,
+        `INSERT INTO batch_buckets (task_id, bucket, collected_by) VALUES (?, ?, NULL)
+         ON CONFLICT DO NOTHING`,
         [taskId, bucket],
       );
       const [r] = await this.rows(
@@ -700,7 +708,8 @@ class SqlTransaction implements Transaction {
     }
     const shard = randomInt(Math.max(1, shardCount));
     const inserted = await this.run(
-      `INSERT INTO batch_aggregations (task_id, bucket, shard, agg_share, report_count, checksum, time_min, time_max)
+      `INSERT INTO batch_aggregations
+         (task_id, bucket, shard, agg_share, report_count, checksum, time_min, time_max)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       [
         taskId,
@@ -716,12 +725,14 @@ class SqlTransaction implements Transaction {
     if (inserted > 0) return;
 
     const [r] = await this.rows(
-      `SELECT * FROM batch_aggregations WHERE task_id = ? AND bucket = ? AND shard = ?${this.lock('FOR UPDATE')}`,
+      `SELECT * FROM batch_aggregations
+       WHERE task_id = ? AND bucket = ? AND shard = ?${this.lock('FOR UPDATE')}`,
       [taskId, bucket, shard],
     );
     const old = toBatchAggregation(r);
     await this.run(
-      `UPDATE batch_aggregations SET agg_share = ?, report_count = ?, checksum = ?, time_min = ?, time_max = ?
+      `UPDATE batch_aggregations
+       SET agg_share = ?, report_count = ?, checksum = ?, time_min = ?, time_max = ?
        WHERE task_id = ? AND bucket = ? AND shard = ?`,
       [
         merge(old.aggShare, delta.aggShare),
@@ -755,7 +766,8 @@ class SqlTransaction implements Transaction {
     const rows = await this.rows(
       `SELECT b.bucket AS bucket, b.collected_by AS collected_by,
          CAST(COALESCE(SUM(a.report_count), 0) AS BIGINT) AS n
-       FROM batch_buckets b LEFT JOIN batch_aggregations a ON a.task_id = b.task_id AND a.bucket = b.bucket
+       FROM batch_buckets b
+       LEFT JOIN batch_aggregations a ON a.task_id = b.task_id AND a.bucket = b.bucket
        WHERE b.task_id = ? GROUP BY b.bucket, b.collected_by ORDER BY b.bucket`,
       [taskId],
     );
@@ -802,8 +814,9 @@ class SqlTransaction implements Transaction {
 
   async updateCollectionJob(job: CollectionJobRecord): Promise<void> {
     const changes = await this.run(
-      `UPDATE collection_jobs SET state = ?, buckets = ?, error = ?, report_count = ?, interval_start = ?,
-         interval_duration = ?, response = ?, noise = ? WHERE task_id = ? AND job_id = ?`,
+      `UPDATE collection_jobs SET state = ?, buckets = ?, error = ?, report_count = ?,
+         interval_start = ?, interval_duration = ?, response = ?, noise = ?
+       WHERE task_id = ? AND job_id = ?`,
       [
         job.state,
         job.buckets === null ? null : packBuckets(job.buckets),
@@ -835,8 +848,9 @@ class SqlTransaction implements Transaction {
 
   async putAggregateShareJob(job: AggregateShareJobRecord): Promise<boolean> {
     const changes = await this.run(
-      `INSERT INTO aggregate_share_jobs (task_id, job_id, request_hash, buckets, report_count, checksum,
-         response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO aggregate_share_jobs
+         (task_id, job_id, request_hash, buckets, report_count, checksum, response, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       [
         job.taskId,
         job.jobId,
@@ -893,7 +907,8 @@ class SqlTransaction implements Transaction {
 
   async putOutstandingBatch(batch: OutstandingBatchRecord): Promise<void> {
     await this.run(
-      `INSERT INTO outstanding_batches (task_id, batch_id, assigned, closed, created_at) VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO outstanding_batches (task_id, batch_id, assigned, closed, created_at)
+       VALUES (?, ?, ?, ?, ?)`,
       [batch.taskId, batch.batchId, batch.assigned, batch.closed ? 1 : 0, batch.createdAt],
     );
   }
@@ -1061,7 +1076,8 @@ export class SqlDatastore implements Datastore {
         }
         await c.query(
           `CREATE TABLE IF NOT EXISTS pm_schema_migrations (
-             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${this.dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL)`,
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+             applied_at ${this.dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL)`,
         );
         const { rows } = await c.query(
           'SELECT version FROM pm_schema_migrations WHERE version = ?',

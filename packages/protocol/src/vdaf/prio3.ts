@@ -114,7 +114,8 @@ export class Prio3<M, R> {
    * @throws {ParamError} for an invalid measurement or wrong-sized nonce or rand.
    * @example
    * const vdaf = new Prio3Count(2);
-   * const report = vdaf.shard(ctx, 1, nonce, crypto.getRandomValues(new Uint8Array(vdaf.randSize)));
+   * const rand = crypto.getRandomValues(new Uint8Array(vdaf.randSize));
+   * const report = vdaf.shard(ctx, 1, nonce, rand);
    */
   shard(ctx: Uint8Array, measurement: M, nonce: Uint8Array, rand: Uint8Array): Prio3Report {
     this.checkCtx(ctx);
