@@ -62,6 +62,11 @@ export function naiveDft(c: bigint[], n: number, w: bigint, p: bigint): bigint[]
   return out;
 }
 
+/** The first `n` of `vs`, padded with ones when it is shorter: `n` evaluations for a test. */
+function firstN(vs: readonly bigint[], n: number): bigint[] {
+  return [...vs.slice(0, n), ...new Array<bigint>(Math.max(0, n - vs.length)).fill(1n)];
+}
+
 /** Schoolbook product of two coefficient lists. */
 export function schoolbook(a: bigint[], b: bigint[], p: bigint): bigint[] {
   if (a.length === 0 || b.length === 0) return [];
@@ -368,10 +373,7 @@ export function fieldProperties(F: Field): void {
           fc.nat(),
           (k, vs, x, j) => {
             const n = 2 ** k;
-            const ev = [
-              ...vs.slice(0, n),
-              ...new Array<bigint>(Math.max(0, n - vs.length)).fill(1n),
-            ];
+            const ev = firstN(vs, n);
             expect(F.polyEval(V(vs), x)).toBe(horner(vs, x, p));
             const coeffs = F.invNtt(V(ev));
             expect(F.lagrangeEval(V(ev), x)).toBe(F.polyEval(coeffs, x));
@@ -392,10 +394,7 @@ export function fieldProperties(F: Field): void {
           fc.nat(),
           (k, vs, x, j) => {
             const n = 2 ** k;
-            const ev = [
-              ...vs.slice(0, n),
-              ...new Array<bigint>(Math.max(0, n - vs.length)).fill(1n),
-            ];
+            const ev = firstN(vs, n);
             const basis = F.lagrangeBasis!(n, x);
             expect(F.innerProduct(V(ev), basis)).toBe(F.lagrangeEval(V(ev), x));
             const node = refPow(F.nthRoot(n), BigInt(j % n), p);
