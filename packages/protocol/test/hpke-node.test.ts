@@ -73,6 +73,68 @@ describe('NodeHkdfSha256', () => {
     );
   });
 
+  it('reuses the secret of one shared_secret object only for the same salt and ikm bytes', async () => {
+    const kdf = nodeKdf();
+    const expected = (salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, len: number) =>
+      toHex(hkdfSync('sha256', ikm, salt, info, len));
+    // The key schedule's pattern: one shared_secret object, the same labeled ikm, three infos.
+    const secret = new Uint8Array(32).fill(7).buffer;
+    const ikm = h('0a0b0c');
+    for (const [info, len] of [
+      [h('01'), 16],
+      [h('02'), 12],
+      [h('03'), 32],
+    ] as const) {
+      expect(toHex(await kdf.extractAndExpand(secret, ikm, info, len))).toBe(
+        expected(new Uint8Array(secret), ikm, info, len),
+      );
+    }
+    // Another ikm with the same object, then the first again: each recomputed.
+    const other = h('0a0b0d');
+    expect(toHex(await kdf.extractAndExpand(secret, other, h('01'), 16))).toBe(
+      expected(new Uint8Array(secret), other, h('01'), 16),
+    );
+    expect(toHex(await kdf.extractAndExpand(secret, ikm, h('01'), 16))).toBe(
+      expected(new Uint8Array(secret), ikm, h('01'), 16),
+    );
+    // The same object with its bytes rewritten in place is a new salt.
+    new Uint8Array(secret).fill(9);
+    expect(toHex(await kdf.extractAndExpand(secret, ikm, h('01'), 16))).toBe(
+      expected(new Uint8Array(32).fill(9), ikm, h('01'), 16),
+    );
+    // A view of the secret and the secret itself agree.
+    expect(toHex(await kdf.extractAndExpand(new Uint8Array(secret), ikm, h('02'), 12))).toBe(
+      expected(new Uint8Array(32).fill(9), ikm, h('02'), 12),
+    );
+  });
+
+  it('remembers psk_id_hash and info_hash by their bytes and returns fresh buffers', async () => {
+    const kdf = nodeKdf();
+    const web = new HkdfSha256();
+    web.init(SUITE_ID);
+    const labels = [new TextEncoder().encode('psk_id_hash'), new TextEncoder().encode('info_hash')];
+    // More distinct inputs than are remembered, twice through, against WebCrypto each time.
+    const infos = Array.from({ length: 40 }, (_, i) => new Uint8Array([i, i + 1, 3]));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const label of labels) {
+        for (const info of infos) {
+          const ours = await kdf.labeledExtract(new Uint8Array(0), label, info);
+          expect(toHex(ours)).toBe(toHex(await web.labeledExtract(new Uint8Array(0), label, info)));
+          // The caller may overwrite what it got; the next answer is unaffected.
+          new Uint8Array(ours).fill(0);
+        }
+      }
+    }
+    // The same bytes under the two labels differ, and a non-empty salt is not remembered.
+    const a = await kdf.labeledExtract(new Uint8Array(0), labels[0]!, infos[0]!);
+    const b = await kdf.labeledExtract(new Uint8Array(0), labels[1]!, infos[0]!);
+    expect(toHex(a)).not.toBe(toHex(b));
+    const salt = new Uint8Array(32).fill(1);
+    expect(toHex(await kdf.labeledExtract(salt, labels[1]!, infos[0]!))).toBe(
+      toHex(await web.labeledExtract(salt, labels[1]!, infos[0]!)),
+    );
+  });
+
   it('accepts the longest output, refuses bad salts and lengths (InvalidParamError)', async () => {
     const kdf = nodeKdf();
     // L = 255 * HashLen, the most RFC 5869 §2.3 allows: blocks T(1) to T(255).

@@ -6,7 +6,6 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
-  createSecretKey,
   diffieHellman,
   generateKeyPairSync,
   type KeyObject,
@@ -39,6 +38,21 @@ function view(b: Bytes): Uint8Array {
   return new Uint8Array(b);
 }
 
+/**
+ * The `ArrayBuffer` of a freshly made node:crypto output when the output fills it (digests and
+ * DH secrets do), else a copy: node Buffers may share a pool.
+ */
+function freshBuffer(b: Uint8Array): ArrayBuffer {
+  if (
+    b.byteOffset === 0 &&
+    b.byteLength === b.buffer.byteLength &&
+    b.buffer instanceof ArrayBuffer
+  ) {
+    return b.buffer;
+  }
+  return ownBuffer(b);
+}
+
 /** A fresh `ArrayBuffer` holding exactly these bytes (node Buffers may share a pool). */
 function ownBuffer(b: Uint8Array): ArrayBuffer {
   const out = new ArrayBuffer(b.byteLength);
@@ -47,15 +61,82 @@ function ownBuffer(b: Uint8Array): ArrayBuffer {
 }
 
 const HASH_SIZE = 32;
+// RFC 5869 §2.2: an empty salt stands for HashLen zero bytes.
+const ZERO_SALT = new Uint8Array(HASH_SIZE);
+// RFC 5869 §2.3: the one-byte block counters of Expand, 1 to 255.
+const COUNTERS = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+/** HMAC-SHA256(salt or zeros, ikm). */
+function extractSync(salt: Uint8Array, ikm: Uint8Array): ArrayBuffer {
+  const key = salt.byteLength === 0 ? ZERO_SALT : salt;
+  if (key.byteLength !== HASH_SIZE) {
+    throw new InvalidParamError(`salt: expected 0 or 32 bytes, received ${salt.byteLength}`);
+  }
+  return freshBuffer(createHmac('sha256', key).update(ikm).digest());
+}
+
+/** T(1) || T(2) || ... truncated to `len` bytes; `len` already checked. */
+function expandSync(prk: Uint8Array, info: Uint8Array, len: number): ArrayBuffer {
+  // The raw PRK goes to createHmac as it is: a KeyObject made first costs more than it saves,
+  // even for the two blocks of the longest output the suite asks for.
+  if (len <= HASH_SIZE) {
+    // Every length the suite asks for (16, 12 and 32 bytes) is one block: T(1) = HMAC(PRK,
+    // info | 0x01).
+    const t = createHmac('sha256', prk).update(info).update(COUNTERS.subarray(1, 2)).digest();
+    return len === HASH_SIZE ? freshBuffer(t) : ownBuffer(t.subarray(0, len));
+  }
+  const out = new Uint8Array(len);
+  let t: Uint8Array = new Uint8Array(0);
+  // RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i).
+  for (let i = 1, done = 0; done < len; i++) {
+    t = createHmac('sha256', prk)
+      .update(t)
+      .update(info)
+      .update(COUNTERS.subarray(i, i + 1))
+      .digest();
+    out.set(t.subarray(0, Math.min(t.byteLength, len - done)), done);
+    done += t.byteLength;
+  }
+  return out.buffer;
+}
+
+function checkExpandLength(len: number): void {
+  // RFC 5869 §2.3: L <= 255 * HashLen.
+  if (!Number.isInteger(len) || len < 0 || len > 255 * HASH_SIZE) {
+    throw new InvalidParamError(`len: expected an integer in 0..8160, received ${len}`);
+  }
+}
+
+// RFC 9180 §5.1: the labels of the two key-schedule hashes of public inputs.
+const PSK_ID_HASH = new TextEncoder().encode('psk_id_hash');
+const INFO_HASH = new TextEncoder().encode('info_hash');
+/** How many distinct `psk_id_hash` and `info_hash` inputs one KDF remembers. */
+const PUBLIC_HASHES = 32;
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * HKDF-SHA256 (RFC 5869) whose `Extract` and `Expand` run synchronously on node:crypto HMAC. The
- * labeled functions of RFC 9180 §4 (`LabeledExtract`, `LabeledExpand`, their labels and suite
- * ids) are inherited unchanged from @hpke/core's `HkdfSha256`.
+ * labels and suite ids of RFC 9180 §4 are built by @hpke/core's `HkdfSha256`, which this
+ * extends; two of its calls are shortened where the result is known without recomputing it
+ * (see `extractAndExpand` and `labeledExtract`).
  *
  * @example new CipherSuite({ kem, kdf: new NodeHkdfSha256(), aead: new NodeAes128Gcm() })
  */
 export class NodeHkdfSha256 extends HkdfSha256 {
+  /** The `secret` extracted from each live `shared_secret` (see `extractAndExpand`). */
+  private readonly secrets = new WeakMap<
+    object,
+    { salt: Uint8Array; ikm: Uint8Array; prk: Uint8Array }
+  >();
+  /** Remembered `psk_id_hash` and `info_hash` values (see `labeledExtract`). */
+  private readonly publicHashes: Array<{ label: Uint8Array; ikm: Uint8Array; prk: ArrayBuffer }> =
+    [];
+
   /**
    * `Extract(salt, ikm)` = HMAC-SHA256(salt, ikm), an empty salt standing for 32 zero bytes.
    *
@@ -65,13 +146,7 @@ export class NodeHkdfSha256 extends HkdfSha256 {
    * @throws {InvalidParamError} when `salt` is neither empty nor 32 bytes
    */
   override async extract(salt: Bytes, ikm: Bytes): Promise<ArrayBuffer> {
-    const s = view(salt);
-    // RFC 5869 §2.2: salt defaults to HashLen zeros.
-    const key = s.byteLength === 0 ? new Uint8Array(HASH_SIZE) : s;
-    if (key.byteLength !== HASH_SIZE) {
-      throw new InvalidParamError(`salt: expected 0 or 32 bytes, received ${s.byteLength}`);
-    }
-    return ownBuffer(createHmac('sha256', key).update(view(ikm)).digest());
+    return extractSync(view(salt), view(ikm));
   }
 
   /**
@@ -84,32 +159,18 @@ export class NodeHkdfSha256 extends HkdfSha256 {
    * @throws {InvalidParamError} when `len` is out of range
    */
   override async expand(prk: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
-    // RFC 5869 §2.3: L <= 255 * HashLen.
-    if (!Number.isInteger(len) || len < 0 || len > 255 * HASH_SIZE) {
-      throw new InvalidParamError(`len: expected an integer in 0..8160, received ${len}`);
-    }
-    // The raw PRK goes to createHmac as it is: a KeyObject made first costs more than it saves,
-    // even for the two blocks of the longest output the suite asks for.
-    const key = view(prk);
-    const inf = view(info);
-    const out = new Uint8Array(len);
-    let t: Uint8Array = new Uint8Array(0);
-    // RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i).
-    for (let i = 1, done = 0; done < len; i++) {
-      t = createHmac('sha256', key)
-        .update(t)
-        .update(inf)
-        .update(new Uint8Array([i]))
-        .digest();
-      out.set(t.subarray(0, Math.min(t.byteLength, len - done)), done);
-      done += t.byteLength;
-    }
-    return out.buffer;
+    checkExpandLength(len);
+    return expandSync(view(prk), view(info), len);
   }
 
   /**
    * `Expand(Extract(salt, ikm), info, len)`, which @hpke/core's key schedule and DHKEM call with
-   * their labeled ikm and info already built.
+   * their labeled ikm and info already built. The key schedule (RFC 9180 §5.1) calls it three
+   * times with the same `shared_secret` and labeled `psk` to expand `key`, `base_nonce` and
+   * `exporter_secret` from one `secret`; the `secret` of the first call is kept beside that
+   * `shared_secret` object (a WeakMap, so it goes when the schedule drops the shared secret)
+   * and reused by the next two when their salt and ikm are the same bytes. An empty salt (DHKEM's
+   * `eae_prk`) is never kept.
    *
    * @param salt the salt: empty or 32 bytes
    * @param ikm the input keying material
@@ -124,15 +185,64 @@ export class NodeHkdfSha256 extends HkdfSha256 {
     info: Bytes,
     len: number,
   ): Promise<ArrayBuffer> {
-    return this.expand(await this.extract(salt, ikm), info, len);
+    checkExpandLength(len);
+    const s = view(salt);
+    const i = view(ikm);
+    if (s.byteLength === 0) return expandSync(new Uint8Array(extractSync(s, i)), view(info), len);
+    let kept = this.secrets.get(salt);
+    // The salt's bytes are compared too: a caller may have rewritten them in place.
+    if (kept === undefined || !equalBytes(kept.salt, s) || !equalBytes(kept.ikm, i)) {
+      kept = { salt: s.slice(), ikm: i.slice(), prk: new Uint8Array(extractSync(s, i)) };
+      this.secrets.set(salt, kept);
+    }
+    return expandSync(kept.prk, view(info), len);
   }
+
+  /**
+   * `LabeledExtract(salt, label, ikm)` of RFC 9180 §4. `psk_id_hash` and `info_hash` (§5.1)
+   * depend only on the public `psk_id` and `info`, which are the same for every input share a
+   * DAP aggregator opens: those two are remembered (at most 32 distinct inputs) instead of
+   * recomputed. Every other label, all of them secret-dependent, is computed each time.
+   *
+   * @param salt the salt: empty or 32 bytes
+   * @param label the RFC 9180 label
+   * @param ikm the unlabeled input keying material
+   * @returns the 32-byte pseudorandom key (a fresh buffer)
+   * @throws {InvalidParamError} when `salt` is neither empty nor 32 bytes
+   */
+  override async labeledExtract(
+    salt: Bytes,
+    label: Uint8Array,
+    ikm: Uint8Array,
+  ): Promise<ArrayBuffer> {
+    const s = view(salt);
+    const which = publicLabel(label);
+    if (s.byteLength !== 0 || which === undefined) {
+      return extractSync(s, this.buildLabeledIkm(label, ikm));
+    }
+    const known = this.publicHashes.find((h) => h.label === which && equalBytes(h.ikm, ikm));
+    if (known !== undefined) return known.prk.slice(0);
+    const prk = extractSync(s, this.buildLabeledIkm(label, ikm));
+    if (this.publicHashes.length >= PUBLIC_HASHES) this.publicHashes.length = 0;
+    this.publicHashes.push({ label: which, ikm: ikm.slice(), prk: prk.slice(0) });
+    return prk;
+  }
+}
+
+/** Our constant for `psk_id_hash` or `info_hash` when `label` is one of them. */
+function publicLabel(label: Uint8Array): Uint8Array | undefined {
+  if (equalBytes(label, PSK_ID_HASH)) return PSK_ID_HASH;
+  if (equalBytes(label, INFO_HASH)) return INFO_HASH;
+  return undefined;
 }
 
 const TAG_SIZE = 16;
 
 /** AES-128-GCM seal and open under one key, on node:crypto ciphers (RFC 9180 §5.2 Seal, Open). */
 class NodeAesGcmContext implements AeadEncryptionContext {
-  private readonly key: KeyObject;
+  // The raw key, copied: one context opens one input share, so a KeyObject made for it would
+  // cost more than it saves.
+  private readonly key: Buffer;
 
   constructor(raw: Bytes) {
     const key = view(raw);
@@ -140,7 +250,7 @@ class NodeAesGcmContext implements AeadEncryptionContext {
     if (key.byteLength !== 16) {
       throw new InvalidParamError(`aead key: expected 16 bytes, received ${key.byteLength}`);
     }
-    this.key = createSecretKey(key);
+    this.key = Buffer.from(key);
   }
 
   async seal(iv: Bytes, data: Bytes, aad: Bytes): Promise<ArrayBuffer> {
@@ -466,8 +576,8 @@ export class NodeX25519Primitives implements DhkemPrimitives {
       });
       // RFC 9180 §7.1.4: abort on the all-zero X25519 output (OpenSSL also refuses it).
       if (secret.every((b) => b === 0)) throw new InvalidParamError('dh: all-zero shared secret');
-      const out = ownBuffer(secret);
-      secret.fill(0);
+      const out = freshBuffer(secret);
+      if (out !== secret.buffer) secret.fill(0);
       return out;
     } catch (e) {
       throw new SerializeError(e);
