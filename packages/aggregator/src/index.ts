@@ -9,6 +9,7 @@ export type {
   BatchAggregationRecord,
   BucketStatus,
   BucketSummary,
+  ClaimedReportRecord,
   ClientReportRecord,
   ClientReportState,
   CollectionJobRecord,

@@ -187,6 +187,38 @@ export function datastoreSuite(
         });
       }));
 
+    it('names the tasks with at least a minimum of pending reports, ignoring finished ones', () =>
+      withStore(async (ds) => {
+        const [a, b, c] = [id32(), id32(), id32()];
+        const put = (taskId: Uint8Array, n: number) =>
+          ds.transaction('t', async (tx) => {
+            const ids = Array.from({ length: n }, () => id16());
+            for (const reportId of ids) {
+              await tx.putClientReport({ taskId, reportId, time: 1, encoded: u8(1) });
+            }
+            return ids;
+          });
+        await put(a, 3);
+        await put(b, 1);
+        const finished = [...(await put(b, 5)), ...(await put(c, 4))];
+        await ds.transaction('t', async (tx) => {
+          await tx.finishReports(b, finished.slice(0, 5));
+          await tx.finishReports(c, finished.slice(5));
+        });
+        const sorted = (ids: Uint8Array[]) => ids.map((x) => Buffer.from(x).toString('hex')).sort();
+        const ask = async (minimum: number) =>
+          sorted(await ds.transaction('t', (tx) => tx.tasksWithPendingReports(minimum)));
+        expect(await ask(1)).toEqual(sorted([a, b]));
+        // A minimum of 0 still means at least one pending report.
+        expect(await ask(0)).toEqual(sorted([a, b]));
+        expect(await ask(2)).toEqual(sorted([a]));
+        expect(await ask(3)).toEqual(sorted([a]));
+        expect(await ask(4)).toEqual([]);
+        // The answer comes in task ID order.
+        const inOrder = await ds.transaction('t', (tx) => tx.tasksWithPendingReports(1));
+        expect(inOrder.map((x) => Buffer.from(x).toString('hex'))).toEqual(sorted([a, b]));
+      }));
+
     it('accepts a report ID once and claims pending reports oldest first', () =>
       withStore(async (ds) => {
         const taskId = id32();
@@ -211,6 +243,17 @@ export function datastoreSuite(
         const claimed = await ds.transaction('t', (tx) => tx.claimPendingReports(taskId, 3));
         expect(claimed.map((r) => r.time)).toEqual([7, 8, 9]);
         expect(claimed.every((r) => r.state === 'claimed')).toBe(true);
+        // Claiming names the reports without reading their bodies; the bodies stay stored.
+        expect(claimed.every((r) => !('encoded' in r))).toBe(true);
+        const bodies = await ds.transaction('t', (tx) =>
+          tx.getClientReports(
+            taskId,
+            claimed.map((r) => r.reportId),
+          ),
+        );
+        expect(bodies.map((b) => [b?.state, b?.encoded.length, b?.taskId])).toEqual(
+          claimed.map(() => ['claimed', 3, taskId]),
+        );
         const rest = await ds.transaction('t', (tx) => tx.claimPendingReports(taskId, 3));
         expect(rest.map((r) => r.time)).toEqual([10]);
         expect(await ds.transaction('t', (tx) => tx.claimPendingReports(taskId, 3))).toEqual([]);

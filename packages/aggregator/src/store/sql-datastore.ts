@@ -10,6 +10,7 @@ import type {
   BatchAggregationRecord,
   BucketStatus,
   BucketSummary,
+  ClaimedReportRecord,
   ClientReportRecord,
   ClientReportState,
   CollectionJobRecord,
@@ -65,7 +66,11 @@ const hex = (b: Uint8Array): string =>
   Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 function bytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return new Uint8Array(value);
+  // A plain Uint8Array view of the driver's fresh Buffer, not a copy: both drivers make a new
+  // Buffer for every blob they return, so no other value shares these bytes.
+  if (value instanceof Uint8Array) {
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
   throw new StoreError(`column value: expected bytes, received ${typeof value}`);
 }
 
@@ -357,20 +362,21 @@ class SqlTransaction implements Transaction {
   ): Promise<(ClientReportRecord | null)[]> {
     const found = new Map<string, ClientReportRecord>();
     for (const part of chunks(reportIds)) {
+      // The task ID is known: not read back for every row.
       const rows = await this.rows(
-        `SELECT * FROM client_reports
+        `SELECT report_id, time, encoded, state FROM client_reports
          WHERE task_id = ? AND report_id IN ${placeholders(part.length)}`,
         [taskId, ...part],
       );
       for (const r of rows) {
-        const report = toClientReport(r);
+        const report = toClientReport({ ...r, task_id: taskId });
         found.set(hex(report.reportId), report);
       }
     }
     return reportIds.map((id) => found.get(hex(id)) ?? null);
   }
 
-  async claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClientReportRecord[]> {
+  async claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClaimedReportRecord[]> {
     // Oldest first; within one time SQLite takes the reports in upload order (rowid), so that a
     // job's rows sit on neighbouring pages and claiming and finishing them dirty a few pages
     // rather than one page per report (random report IDs in ID order): on the aggregator bench
@@ -382,11 +388,17 @@ class SqlTransaction implements Transaction {
        WHERE (task_id, report_id) IN (
          SELECT task_id, report_id FROM client_reports WHERE task_id = ? AND state = 'pending'
          ORDER BY time${within} LIMIT ?${this.lock('FOR UPDATE SKIP LOCKED')})
-       RETURNING task_id, report_id, time, encoded, state`,
+       RETURNING report_id, time`,
       [taskId, limit],
     );
+    // The encoded reports stay in the table: the driver reads them when it drives the job.
     return rows
-      .map(toClientReport)
+      .map((r): ClaimedReportRecord => ({
+        taskId: new Uint8Array(taskId),
+        reportId: bytes(r.report_id),
+        time: num(r.time),
+        state: 'claimed',
+      }))
       .sort((a, b) => a.time - b.time || compareBytes(a.reportId, b.reportId));
   }
 
@@ -425,10 +437,25 @@ class SqlTransaction implements Transaction {
   }
 
   async tasksWithPendingReports(minimum: number): Promise<Uint8Array[]> {
+    // The driver asks on every pass, and finished reports stay in the table until their
+    // retention ends, so this must not read every row: the task IDs are walked one index seek
+    // at a time (a recursive query), and each task's pending reports are counted only up to
+    // `minimum`, through the (task_id, state, time) index.
+    const enough = Math.max(1, minimum);
     const rows = await this.rows(
-      `SELECT task_id FROM client_reports WHERE state = 'pending'
-       GROUP BY task_id HAVING COUNT(*) >= ? ORDER BY task_id`,
-      [minimum],
+      `WITH RECURSIVE ids(task_id) AS (
+         SELECT (SELECT task_id FROM client_reports ORDER BY task_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT c.task_id FROM client_reports c WHERE c.task_id > ids.task_id
+                 ORDER BY c.task_id LIMIT 1)
+         FROM ids WHERE ids.task_id IS NOT NULL)
+       SELECT task_id FROM ids
+       WHERE task_id IS NOT NULL AND (
+         SELECT COUNT(*) FROM (
+           SELECT 1 FROM client_reports p WHERE p.task_id = ids.task_id AND p.state = 'pending'
+           LIMIT ?) AS pending) >= ?
+       ORDER BY task_id`,
+      [enough, enough],
     );
     return rows.map((r) => bytes(r.task_id));
   }
@@ -499,11 +526,13 @@ class SqlTransaction implements Transaction {
     taskId: Uint8Array,
     jobId: Uint8Array,
   ): Promise<ReportAggregationRecord[]> {
+    // Task and job IDs are known: not read back for every row.
     const rows = await this.rows(
-      'SELECT * FROM report_aggregations WHERE task_id = ? AND job_id = ? ORDER BY ord',
+      `SELECT ord, report_id, time, state, error, payload FROM report_aggregations
+       WHERE task_id = ? AND job_id = ? ORDER BY ord`,
       [taskId, jobId],
     );
-    return rows.map(toReportAggregation);
+    return rows.map((r) => toReportAggregation({ ...r, task_id: taskId, job_id: jobId }));
   }
 
   async updateReportAggregation(ra: ReportAggregationRecord): Promise<void> {

@@ -42,6 +42,9 @@ export interface ClientReportRecord {
   state: ClientReportState;
 }
 
+/** A report just claimed for an aggregation job: a client report without its body. */
+export type ClaimedReportRecord = Omit<ClientReportRecord, 'encoded'>;
+
 /** Lifecycle of an aggregation job. */
 export type AggregationJobState = 'active' | 'finished' | 'abandoned' | 'deleted';
 
@@ -252,8 +255,11 @@ export interface Transaction {
     taskId: Uint8Array,
     reportIds: readonly Uint8Array[],
   ): Promise<(ClientReportRecord | null)[]>;
-  /** Claims up to `limit` pending reports of a task, oldest first. */
-  claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClientReportRecord[]>;
+  /**
+   * Claims up to `limit` pending reports of a task, oldest first: their IDs and times, not
+   * their encoded bodies (read with `getClientReports` when the job is driven).
+   */
+  claimPendingReports(taskId: Uint8Array, limit: number): Promise<ClaimedReportRecord[]>;
   /** Returns claimed reports to pending (their job was abandoned). */
   unclaimReports(taskId: Uint8Array, reportIds: Uint8Array[]): Promise<void>;
   /** Marks reports done and drops their shares; their IDs stay for anti-replay. */
