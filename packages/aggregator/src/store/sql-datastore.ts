@@ -66,8 +66,9 @@ const hex = (b: Uint8Array): string =>
   Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 function bytes(value: unknown): Uint8Array {
-  // A plain Uint8Array view of the driver's fresh Buffer, not a copy: both drivers make a new
-  // Buffer for every blob they return, so no other value shares these bytes.
+  // A plain Uint8Array view of the driver's Buffer, not a copy: both drivers make a new Buffer
+  // for every blob they return (pg's small ones inside Node's shared pool, which a view still
+  // covers only its own bytes of), so no other value shares these bytes.
   if (value instanceof Uint8Array) {
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
