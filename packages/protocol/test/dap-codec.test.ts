@@ -2,7 +2,7 @@
 // a value that re-encodes to exactly the input, or throws DecodeError; nothing else.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../src/errors.js';
+import { DecodeError, ParamError } from '../src/errors.js';
 import * as dap from '../src/dap/index.js';
 import * as arb from './dap-arbitraries.js';
 
@@ -272,5 +272,35 @@ describe('encoders reject out-of-range values with ParamError', () => {
         checksum: new Uint8Array(32),
       }),
     ).toThrow(param);
+  });
+});
+
+describe('InputShareAadEncoder', () => {
+  it('encodes what encodeInputShareAad encodes, for any task and report', () => {
+    fc.assert(
+      fc.property(
+        arb.bytes(32, 32),
+        arb.arbTaskConfiguration,
+        fc.array(fc.tuple(arb.arbReportMetadata, arb.bytes(0, 80)), { minLength: 1, maxLength: 4 }),
+        (taskId, taskConfiguration, reports) => {
+          const aads = new dap.InputShareAadEncoder(taskId, taskConfiguration);
+          for (const [reportMetadata, publicShare] of reports) {
+            expect(aads.encode(reportMetadata, publicShare)).toEqual(
+              dap.encodeInputShareAad({ taskId, taskConfiguration, reportMetadata, publicShare }),
+            );
+          }
+        },
+      ),
+      { numRuns: 100, seed: 11 },
+    );
+  });
+
+  it('refuses out-of-range fields with ParamError', () => {
+    const cfg = fc.sample(arb.arbTaskConfiguration, { numRuns: 1, seed: 3 })[0];
+    const meta = fc.sample(arb.arbReportMetadata, { numRuns: 1, seed: 3 })[0];
+    expect(() => new dap.InputShareAadEncoder(new Uint8Array(33), cfg)).toThrow(ParamError);
+    const aads = new dap.InputShareAadEncoder(new Uint8Array(32), cfg);
+    expect(() => aads.encode({ ...meta, time: -1n }, new Uint8Array(0))).toThrow(ParamError);
+    expect(() => aads.encode(meta, 'share' as unknown as Uint8Array)).toThrow(ParamError);
   });
 });

@@ -2,7 +2,7 @@
 // DESIGN.md ("DAP-18 points that interoperability depends on").
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dap from '../src/dap/index.js';
-import { DecodeError } from '../src/errors.js';
+import { DecodeError, ParamError } from '../src/errors.js';
 
 const fill = (n: number, byte: number) => new Uint8Array(n).fill(byte);
 const taskId = fill(32, 0x42);
@@ -91,6 +91,37 @@ describe('sealReport and openInputShare', () => {
     const unknown = await dap.openInputShare({ ...p, keys: [leaderKeys] }).catch((x: unknown) => x);
     expect(unknown).toMatchObject({ code: 'HPKE_UNKNOWN_CONFIG' });
     expect(dap.inputShareReportError(unknown)).toBe(dap.ReportError.hpke_decrypt_error);
+  });
+
+  it('an InputShareOpener opens as openInputShare does, for both roles, and refuses alike', async () => {
+    const reports = await Promise.all([sealOne(), sealOne(), sealOne()]);
+    for (const role of [dap.Role.leader, dap.Role.helper]) {
+      const opener = new dap.InputShareOpener(taskId, taskConfiguration, role);
+      for (const report of reports) {
+        const p = openParams(report, role);
+        expect(await opener.open(p)).toEqual(await dap.openInputShare(p));
+      }
+      // The other role's share, an altered time or public share: the same HPKE_OPEN.
+      const other = openParams(reports[0], role === dap.Role.leader ? dap.Role.helper : role);
+      const p = openParams(reports[0], role);
+      const refused = [
+        { ...p, encryptedInputShare: other.encryptedInputShare, keys: other.keys },
+        { ...p, reportMetadata: { ...p.reportMetadata, time: p.reportMetadata.time + 1n } },
+        { ...p, publicShare: new Uint8Array([0xef]) },
+      ];
+      for (const params of refused.slice(role === dap.Role.helper ? 1 : 0)) {
+        await expect(opener.open(params)).rejects.toThrow(
+          expect.objectContaining({ code: 'HPKE_OPEN' }),
+        );
+      }
+    }
+    // A task ID of the wrong length or a role other than leader or helper: ParamError.
+    expect(() => new dap.InputShareOpener(fill(31, 1), taskConfiguration, dap.Role.helper)).toThrow(
+      ParamError,
+    );
+    expect(() => new dap.InputShareOpener(taskId, taskConfiguration, dap.Role.client)).toThrow(
+      ParamError,
+    );
   });
 
   it('maps an undecodable plaintext to invalid_message', async () => {

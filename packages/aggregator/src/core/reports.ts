@@ -5,12 +5,10 @@ import {
   ReportError,
   extensionsStrictlyIncreasing,
   inputShareReportError,
-  openInputShare,
   type Extension,
   type HpkeCiphertext,
   type HpkeOpenKeys,
   type ReportMetadata,
-  type Role,
 } from '@private-measurement/protocol';
 import type { Task } from './task.js';
 
@@ -121,14 +119,13 @@ export function extensionError(
  * An aggregator's own input share of a report, opened and checked before the VDAF runs
  * (draft-ietf-ppm-dap-18 §4.5.3.1 for the Leader, §4.5.3.3 and §4.5.3.4 for both): the report
  * time, the HPKE open (a failure is `hpke_decrypt_error` unless the share decodes wrongly), and
- * the report extensions.
+ * the report extensions. The share is the task's own role's (`task.inputShares`).
  *
  * @returns the VDAF payload of the share, or the report error.
  */
 export async function openCheckedInputShare(
   task: Task,
   share: {
-    role: Role;
     keys: HpkeOpenKeys;
     reportMetadata: ReportMetadata;
     publicShare: Uint8Array;
@@ -142,11 +139,7 @@ export async function openCheckedInputShare(
   if (timeError !== undefined) return { error: timeError };
   let plaintext;
   try {
-    plaintext = await openInputShare({
-      taskId: task.id,
-      taskConfiguration: task.config,
-      ...share,
-    });
+    plaintext = await task.inputShares.open(share);
   } catch (e) {
     return { error: inputShareReportError(e) ?? ReportError.hpke_decrypt_error };
   }

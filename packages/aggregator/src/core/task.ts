@@ -4,7 +4,9 @@ import {
   BatchMode,
   decodeHpkeConfig,
   encodeTaskConfiguration,
+  InputShareOpener,
   makeTaskConfiguration,
+  Role,
   vdafContext,
   type HpkeConfig,
   type TaskConfiguration,
@@ -24,6 +26,8 @@ export interface Task {
   config: TaskConfiguration;
   /** `encodeTaskConfiguration(config)`, computed once. */
   encodedConfig: Uint8Array;
+  /** Opens this aggregator's own input shares of the task (AAD start and info made once). */
+  inputShares: InputShareOpener;
   vdaf: AnyPrio3;
   /** The VDAF context string `"dap-18" || task_id` (draft-ietf-ppm-dap-18 §4.4.2.1). */
   ctx: Uint8Array;
@@ -80,6 +84,11 @@ export function taskFromSpec(spec: TaskSpec): Task {
       spec,
       config,
       encodedConfig: encodeTaskConfiguration(config),
+      inputShares: new InputShareOpener(
+        id,
+        config,
+        spec.role === 'leader' ? Role.leader : Role.helper,
+      ),
       vdaf: vdafOf(spec.vdaf),
       ctx: vdafContext(id),
       verifyKey: new Uint8Array(Buffer.from(spec.vdafVerifyKey, 'base64url')),

@@ -14,7 +14,6 @@ import {
   reportErrorName,
   ResourcePath,
   resourceUrl,
-  Role,
   type PingPongState,
   type Report,
   type VerifyInit,
@@ -338,7 +337,6 @@ async function prepareLeaderJob(
     const opened = await openCheckedInputShare(
       task,
       {
-        role: Role.leader,
         keys,
         reportMetadata: meta,
         publicShare: report.publicShare,

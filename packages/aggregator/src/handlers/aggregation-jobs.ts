@@ -15,7 +15,6 @@ import {
   ReportError,
   reportErrorName,
   ResourcePath,
-  Role,
   type AggregationJobInitReq,
   type VerifyResp,
 } from '@private-measurement/protocol';
@@ -168,7 +167,6 @@ async function initializeJob(
       const opened = await openCheckedInputShare(
         task,
         {
-          role: Role.helper,
           keys,
           reportMetadata: meta,
           publicShare: vi.reportShare.publicShare,

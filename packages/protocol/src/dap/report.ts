@@ -8,7 +8,7 @@ import {
   type Extension,
   type HpkeCiphertext,
 } from './basic.js';
-import { decodeWith, encodeWith, restCodec, type Codec } from '../codec.js';
+import { decodeWith, encodeWith, restCodec, Writer, type Codec } from '../codec.js';
 import { taskConfigurationCodec, type TaskConfiguration } from './task-config.js';
 
 /** `ReportMetadata` (draft-ietf-ppm-dap-18 §4.4.2). */
@@ -277,6 +277,48 @@ export function decodeUploadErrors(bytes: Uint8Array): ReportUploadStatus[] {
  */
 export function encodeInputShareAad(value: InputShareAad): Uint8Array {
   return encodeWith(inputShareAadCodec, value);
+}
+
+/**
+ * `InputShareAad` for many reports of one task: `task_id` and the encoded `TaskConfiguration`,
+ * the same for every report, are encoded once when the encoder is made; each call adds only the
+ * report's metadata and public share. `encode` returns exactly what {@link encodeInputShareAad}
+ * returns for the same fields.
+ *
+ * @example
+ * const aads = new InputShareAadEncoder(taskId, taskConfiguration);
+ * const aad = aads.encode(report.reportMetadata, report.publicShare);
+ */
+export class InputShareAadEncoder {
+  private readonly head: Uint8Array;
+
+  /**
+   * @param taskId the 32-byte task ID
+   * @param taskConfiguration the task configuration, as configured
+   * @throws {ParamError} when a field is out of range
+   */
+  constructor(taskId: Uint8Array, taskConfiguration: TaskConfiguration) {
+    const w = new Writer();
+    taskIdCodec.write(w, taskId);
+    taskConfigurationCodec.write(w, taskConfiguration);
+    this.head = w.finish();
+  }
+
+  /**
+   * The AAD of one report.
+   *
+   * @param reportMetadata the report's metadata
+   * @param publicShare the report's public share
+   * @returns the encoded `InputShareAad`
+   * @throws {ParamError} when a field is out of range
+   */
+  encode(reportMetadata: ReportMetadata, publicShare: Uint8Array): Uint8Array {
+    const w = new Writer();
+    w.raw(this.head);
+    reportMetadataCodec.write(w, reportMetadata);
+    w.opaque(publicShare, 4, 'public_share');
+    return w.finish();
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   decodePlaintextInputShare,
   encodeInputShareAad,
   encodePlaintextInputShare,
+  InputShareAadEncoder,
   type PlaintextInputShare,
   type Report,
   type ReportMetadata,
@@ -152,19 +153,52 @@ export interface OpenInputShareParams {
  *   reportMetadata, publicShare, encryptedInputShare })
  */
 export async function openInputShare(params: OpenInputShareParams): Promise<PlaintextInputShare> {
-  const aad = encodeInputShareAad({
-    taskId: params.taskId,
-    taskConfiguration: params.taskConfiguration,
-    reportMetadata: params.reportMetadata,
-    publicShare: params.publicShare,
-  });
-  const plaintext = await hpkeOpen(
-    params.keys,
-    inputShareInfo(params.role),
-    aad,
-    params.encryptedInputShare,
-  );
-  return decodePlaintextInputShare(plaintext);
+  return new InputShareOpener(params.taskId, params.taskConfiguration, params.role).open(params);
+}
+
+/**
+ * {@link openInputShare} for the many input shares one Aggregator opens in one task: the fixed
+ * start of every AAD (`task_id` and the encoded `TaskConfiguration`) and the role's info string
+ * are encoded once, when the opener is made.
+ *
+ * @example
+ * const opener = new InputShareOpener(taskId, taskConfiguration, Role.helper);
+ * const share = await opener.open({ keys, reportMetadata, publicShare, encryptedInputShare });
+ */
+export class InputShareOpener {
+  private readonly aads: InputShareAadEncoder;
+  private readonly info: Uint8Array;
+
+  /**
+   * @param taskId the 32-byte task ID
+   * @param taskConfiguration the task configuration, as configured
+   * @param role the opening Aggregator's role, `Role.leader` or `Role.helper`
+   * @throws {ParamError} when a parameter is out of range
+   */
+  constructor(taskId: Uint8Array, taskConfiguration: TaskConfiguration, role: Role) {
+    this.aads = new InputShareAadEncoder(taskId, taskConfiguration);
+    this.info = inputShareInfo(role);
+  }
+
+  /**
+   * Decrypts and decodes one `PlaintextInputShare`, as {@link openInputShare} does.
+   *
+   * @param share the keys, the report's metadata and public share, and the encrypted share
+   * @returns the plaintext input share
+   * @throws {HpkeError} when no key matches or decryption fails
+   * @throws {DecodeError} when the plaintext is not a `PlaintextInputShare`
+   * @throws {ParamError} when a field is out of range
+   */
+  async open(
+    share: Pick<
+      OpenInputShareParams,
+      'keys' | 'reportMetadata' | 'publicShare' | 'encryptedInputShare'
+    >,
+  ): Promise<PlaintextInputShare> {
+    const aad = this.aads.encode(share.reportMetadata, share.publicShare);
+    const plaintext = await hpkeOpen(share.keys, this.info, aad, share.encryptedInputShare);
+    return decodePlaintextInputShare(plaintext);
+  }
 }
 
 /**
