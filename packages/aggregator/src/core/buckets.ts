@@ -1,7 +1,7 @@
 // Batch buckets (draft-ietf-ppm-dap-18 §4.5.4.3): the key of a report's bucket in each batch
 // mode, batch checksums, and committing verified output shares to buckets with the replay and
 // collected-batch checks in the same transaction.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FieldVec } from '@private-measurement/core-wasm';
 import { ReportError } from '@private-measurement/protocol';
 import type { MergeAggShares, Transaction } from '../store/types.js';
@@ -40,7 +40,9 @@ export function intervalBucketKeys(start: number, duration: number): Uint8Array[
  * @returns 32 bytes.
  */
 export function reportChecksum(reportId: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(reportId).digest());
+  // node's one-shot hash: no Hash object per report.
+  const d = hash('sha256', reportId, 'buffer');
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /**
