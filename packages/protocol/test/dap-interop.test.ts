@@ -93,7 +93,7 @@ describe('sealReport and openInputShare', () => {
     expect(dap.inputShareReportError(unknown)).toBe(dap.ReportError.hpke_decrypt_error);
   });
 
-  it('an InputShareOpener opens as openInputShare does, for both roles, and refuses alike', async () => {
+  it('an InputShareOpener opens as openInputShare does, both roles, refusing alike', async () => {
     const reports = await Promise.all([sealOne(), sealOne(), sealOne()]);
     for (const role of [dap.Role.leader, dap.Role.helper]) {
       const opener = new dap.InputShareOpener(taskId, taskConfiguration, role);
@@ -148,7 +148,7 @@ describe('sealReport and openInputShare', () => {
 });
 
 describe('DAP-18 interoperability points', () => {
-  it('HpkeConfigList keeps its 2-byte prefix; upload bodies are sized by the content length', () => {
+  it('HpkeConfigList keeps its 2-byte prefix; upload bodies go by the content length', () => {
     const list = dap.encodeHpkeConfigList([leaderKeys.config]);
     const one = dap.encodeHpkeConfig(leaderKeys.config);
     expect(list.length).toBe(one.length + 2);
@@ -173,7 +173,7 @@ describe('DAP-18 interoperability points', () => {
     expect(dap.timeIntervalBucket(480001n)).toEqual({ start: 480001n, duration: 1n });
   });
 
-  it('both AADs embed the task configuration with URLs as configured (a slash matters)', async () => {
+  it('both AADs embed the task configuration, URLs as configured (a slash matters)', async () => {
     const noSlash: dap.TaskConfiguration = {
       ...taskConfiguration,
       leaderAggregatorEndpoint: 'https://leader.example/api',
@@ -213,7 +213,7 @@ describe('DAP-18 interoperability points', () => {
     ).rejects.toThrow(expect.objectContaining({ code: 'HPKE_OPEN' }));
   });
 
-  it('the Leader forwards the CollectionJobReq bytes; the aggregate-share AAD covers them', async () => {
+  it('the Leader forwards the CollectionJobReq bytes; the share AAD has them', async () => {
     // The Collector's request, with an extension the aggregators pass through untouched.
     const collectionJobReq = dap.encodeCollectionJobReq({
       query: {
@@ -287,7 +287,7 @@ describe('DAP-18 interoperability points', () => {
     );
   });
 
-  it('a report outside the task interval: report_dropped at upload, task_not_started/expired at aggregation', () => {
+  it('outside the task interval: report_dropped at upload, task_not_started/expired later', () => {
     // Task interval [480000, 480024) in time_precision units.
     expect(dap.taskIntervalReportError(taskConfiguration, 479999n, 'upload')).toBe(
       dap.ReportError.report_dropped,

@@ -73,7 +73,7 @@ describe('NodeHkdfSha256', () => {
     );
   });
 
-  it('reuses the secret of one shared_secret object only for the same salt and ikm bytes', async () => {
+  it('reuses the secret of one shared_secret object only for the same salt and ikm', async () => {
     const kdf = nodeKdf();
     const expected = (salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, len: number) =>
       toHex(hkdfSync('sha256', ikm, salt, info, len));

@@ -66,7 +66,8 @@ export interface SealReportParams {
  * @throws {HpkeError} when a configuration is unsupported or malformed
  * @example
  * const reportId = generateReportId();
- * const { publicShare, inputShares } = prio3.shard(vdafContext(taskId), measurement, reportId, rand);
+ * const ctx = vdafContext(taskId);
+ * const { publicShare, inputShares } = prio3.shard(ctx, measurement, reportId, rand);
  * const report = await sealReport({ taskId, taskConfiguration, leaderHpkeConfig, helperHpkeConfig,
  *   reportId, time: currentTime(taskConfiguration.timePrecision), publicShare,
  *   leaderInputShare: inputShares[0], helperInputShare: inputShares[1] });
