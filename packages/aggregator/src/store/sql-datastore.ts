@@ -362,6 +362,7 @@ class SqlTransaction implements Transaction {
     reportIds: readonly Uint8Array[],
   ): Promise<(ClientReportRecord | null)[]> {
     const found = new Map<string, ClientReportRecord>();
+    const ownTaskId = new Uint8Array(taskId);
     for (const part of chunks(reportIds)) {
       // The task ID is known: not read back for every row.
       const rows = await this.rows(
@@ -370,7 +371,8 @@ class SqlTransaction implements Transaction {
         [taskId, ...part],
       );
       for (const r of rows) {
-        const report = toClientReport({ ...r, task_id: taskId });
+        // One copy of the task ID for the records of this call, not the caller's array.
+        const report = toClientReport({ ...r, task_id: ownTaskId });
         found.set(hex(report.reportId), report);
       }
     }
@@ -533,7 +535,9 @@ class SqlTransaction implements Transaction {
        WHERE task_id = ? AND job_id = ? ORDER BY ord`,
       [taskId, jobId],
     );
-    return rows.map((r) => toReportAggregation({ ...r, task_id: taskId, job_id: jobId }));
+    // One copy of each ID for the records of this call, not the caller's arrays.
+    const ids = { task_id: new Uint8Array(taskId), job_id: new Uint8Array(jobId) };
+    return rows.map((r) => toReportAggregation({ ...r, ...ids }));
   }
 
   async updateReportAggregation(ra: ReportAggregationRecord): Promise<void> {
