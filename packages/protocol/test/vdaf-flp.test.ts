@@ -311,13 +311,19 @@ describe('FLP query gadget tests', () => {
   ];
 
   describe.each(backends)('%s backend', (_b, be) => {
-    it.each(circuits)('%s: equal to the wire and gadget polynomials at t', (_n, make) => {
+    /** The circuit's FLP with a proof of its measurement under fresh joint randomness. */
+    const proven = (make: (typeof circuits)[number][1]) => {
       const [valid, m] = make(be);
       const flp = new FlpBBCGGI19(valid);
       const f = flp.field;
       const meas = valid.encode(m as never);
       const jointRand = randVec(f, flp.jointRandLen);
       const proof = flp.prove(meas, randVec(f, flp.proveRandLen), jointRand);
+      return { valid, flp, f, meas, jointRand, proof };
+    };
+
+    it.each(circuits)('%s: equal to the wire and gadget polynomials at t', (_n, make) => {
+      const { valid, flp, f, meas, jointRand, proof } = proven(make);
       const tOff = valid.evalOutputLen > 1 ? valid.evalOutputLen : 0;
       const size = nextPow2(valid.gadgets[0].degree * (nextPow2(1 + valid.gadgetCalls[0]) - 1) + 1);
       // A random point, then a node of the gadget grid that is no wire node (odd power).
@@ -331,12 +337,7 @@ describe('FLP query gadget tests', () => {
     });
 
     it.each(circuits)('%s: a test point on a wire node is a VerifyError', (_n, make) => {
-      const [valid, m] = make(be);
-      const flp = new FlpBBCGGI19(valid);
-      const f = flp.field;
-      const meas = valid.encode(m as never);
-      const jointRand = randVec(f, flp.jointRandLen);
-      const proof = flp.prove(meas, randVec(f, flp.proveRandLen), jointRand);
+      const { valid, flp, f, meas, jointRand, proof } = proven(make);
       const queryRand = randVec(f, flp.queryRandLen);
       f.set(queryRand, valid.evalOutputLen > 1 ? valid.evalOutputLen : 0, 1n);
       expect(() => flp.query(meas, proof, queryRand, jointRand, 1)).toThrow(

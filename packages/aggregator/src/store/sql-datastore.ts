@@ -395,9 +395,10 @@ class SqlTransaction implements Transaction {
       [taskId, limit],
     );
     // The encoded reports stay in the table: the driver reads them when it drives the job.
+    const ownTaskId = new Uint8Array(taskId);
     return rows
       .map((r): ClaimedReportRecord => ({
-        taskId: new Uint8Array(taskId),
+        taskId: ownTaskId,
         reportId: bytes(r.report_id),
         time: num(r.time),
         state: 'claimed',
