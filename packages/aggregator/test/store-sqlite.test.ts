@@ -15,6 +15,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 datastoreSuite('sqlite', () => openSqliteDatastore(join(dir, `db-${n++}.sqlite`)));
 
 describe('SQLite datastore', () => {
+  it('stores a Uint8Array view into a larger buffer as exactly the bytes it views', async () => {
+    const ds = await openSqliteDatastore(join(dir, `views-${n++}.sqlite`));
+    try {
+      const backing = new Uint8Array(200).map((_, i) => i);
+      const taskId = backing.subarray(10, 42);
+      const reportId = backing.subarray(100, 116);
+      const encoded = backing.subarray(120, 190);
+      await ds.transaction('t', (tx) => tx.putClientReport({ taskId, reportId, time: 7, encoded }));
+      const [got] = await ds.transaction('t', (tx) =>
+        tx.getClientReports(new Uint8Array(taskId), [new Uint8Array(reportId)]),
+      );
+      expect(got).not.toBeNull();
+      expect([...got!.taskId]).toEqual([...taskId]);
+      expect([...got!.reportId]).toEqual([...reportId]);
+      expect([...got!.encoded]).toEqual([...encoded]);
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('keeps committed state across a close and reopen', async () => {
     const path = join(dir, 'reopen.sqlite');
     const taskId = new Uint8Array(32).fill(1);

@@ -555,12 +555,19 @@ class SqlTransaction implements Transaction {
     // Rows that end the same way (the common case: every report finished, no payload) go in
     // one statement per job and chunk; a row with a payload goes on its own.
     const groups = new Map<string, ReportAggregationRecord[]>();
+    // The rows of one job usually share their ID arrays: each array is turned to hex once.
+    const hexOf = new Map<Uint8Array, string>();
+    const idHex = (id: Uint8Array): string => {
+      let h = hexOf.get(id);
+      if (h === undefined) hexOf.set(id, (h = hex(id)));
+      return h;
+    };
     for (const ra of reports) {
       if (ra.payload !== null) {
         await this.updateReportAggregation(ra);
         continue;
       }
-      const key = `${hex(ra.taskId)}/${hex(ra.jobId)}/${ra.state}/${ra.error ?? ''}`;
+      const key = `${idHex(ra.taskId)}/${idHex(ra.jobId)}/${ra.state}/${ra.error ?? ''}`;
       const group = groups.get(key);
       if (group === undefined) groups.set(key, [ra]);
       else group.push(ra);

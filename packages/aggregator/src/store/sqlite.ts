@@ -4,13 +4,15 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { SqlDatastore, type Row, type SqlConnection, type SqlDriver } from './sql-datastore.js';
 
+// better-sqlite3 binds any Uint8Array as a BLOB of exactly the bytes it views (its binding
+// takes every ArrayBufferView; the SQLite tests check a view into a larger buffer), so IDs and
+// report bodies go in as they are, without a Buffer made per parameter (a job's statements bind
+// hundreds). Booleans become 0 and 1, as SQLite has no boolean type.
 function bind(params: readonly unknown[]): unknown[] {
-  return params.map((p) => {
-    if (p instanceof Uint8Array && !Buffer.isBuffer(p))
-      return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-    if (typeof p === 'boolean') return p ? 1 : 0;
-    return p;
-  });
+  for (const p of params) {
+    if (typeof p === 'boolean') return params.map((q) => (typeof q === 'boolean' ? +q : q));
+  }
+  return params as unknown[];
 }
 
 class SqliteDriver implements SqlDriver {
