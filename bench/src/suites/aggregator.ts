@@ -82,9 +82,10 @@ const MAX_RETIRED = 16;
 
 /**
  * One aggregator on a loopback server whose store is replaced on request. Closing a SQLite store
- * checkpoints its WAL (measured 150 to 190 ms after an end-to-end round), which is no part of
- * the next round: a replaced SQLite store is kept open until `close`, outside the timing. A
- * replaced PostgreSQL store closes at once (cheap, and it holds connections to the server).
+ * checkpoints its WAL (measured 20 ms for a Leader's after 2,000 reports, 40 ms after 10,000),
+ * which is no part of the next round: a replaced SQLite store is kept open until `close`,
+ * outside the timing. A replaced PostgreSQL store closes at once (cheap, and it holds
+ * connections to the server).
  */
 class Host {
   private current: { agg: Aggregator; ds: Datastore; store: string } | undefined;
