@@ -146,8 +146,9 @@ export class Reader {
 
 /** Appends encoded values to a growable buffer. */
 export class Writer {
-  private buf = new Uint8Array(64);
-  private view = new DataView(this.buf.buffer);
+  // 256 bytes hold the short messages of the hot paths (an input share's AAD, a prep message)
+  // without growing; integers are written byte by byte, so no DataView is made per writer.
+  private buf = new Uint8Array(256);
   private len = 0;
 
   private reserve(n: number): void {
@@ -157,21 +158,22 @@ export class Writer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 
   /** Writes a uint8. @throws {ParamError} outside 0..255. */
   u8(v: number, field: string): void {
     checkUint(v, 0xff, field);
     this.reserve(1);
-    this.view.setUint8(this.len++, v);
+    this.buf[this.len++] = v;
   }
 
   /** Writes a big-endian uint16. @throws {ParamError} outside 0..65535. */
   u16(v: number, field: string): void {
     checkUint(v, 0xffff, field);
     this.reserve(2);
-    this.view.setUint16(this.len, v);
+    const b = this.buf;
+    b[this.len] = v >>> 8;
+    b[this.len + 1] = v & 0xff;
     this.len += 2;
   }
 
@@ -179,8 +181,7 @@ export class Writer {
   u32(v: number, field: string): void {
     checkUint(v, 0xffffffff, field);
     this.reserve(4);
-    this.view.setUint32(this.len, v);
-    this.len += 4;
+    this.be32(v);
   }
 
   /** Writes a big-endian uint64. @throws {ParamError} outside 0..2^64-1. */
@@ -189,8 +190,19 @@ export class Writer {
       throw new ParamError(`${field}: expected a bigint in 0..2^64-1, received ${describe(v)}`);
     }
     this.reserve(8);
-    this.view.setBigUint64(this.len, v);
-    this.len += 8;
+    this.be32(Number(v >> 32n));
+    this.be32(Number(v & 0xffffffffn));
+  }
+
+  /** The 4 bytes of `v` (0..2^32-1, checked by the caller), big-endian; room reserved. */
+  private be32(v: number): void {
+    const b = this.buf;
+    const at = this.len;
+    b[at] = v >>> 24;
+    b[at + 1] = (v >>> 16) & 0xff;
+    b[at + 2] = (v >>> 8) & 0xff;
+    b[at + 3] = v & 0xff;
+    this.len = at + 4;
   }
 
   /** Writes exactly `n` bytes. @throws {ParamError} when `bytes` has another length. */

@@ -69,6 +69,14 @@ const cases: Case<unknown>[] = [
     dap.decodeUploadRequest,
   ),
   c(
+    "UploadRequest with each report's bytes",
+    fc
+      .array(arb.arbReport, { maxLength: 3 })
+      .map((rs) => rs.map((report) => ({ report, encoded: dap.encodeReport(report) }))),
+    (items) => dap.encodeUploadRequest(items.map((i) => i.report)),
+    dap.decodeUploadRequestEncoded,
+  ),
+  c(
     'UploadErrors',
     fc.array(arb.arbUploadStatus, { maxLength: 4 }),
     dap.encodeUploadErrors,
@@ -302,5 +310,77 @@ describe('InputShareAadEncoder', () => {
     const aads = new dap.InputShareAadEncoder(new Uint8Array(32), cfg);
     expect(() => aads.encode({ ...meta, time: -1n }, new Uint8Array(0))).toThrow(ParamError);
     expect(() => aads.encode(meta, 'share' as unknown as Uint8Array)).toThrow(ParamError);
+  });
+});
+
+describe('decodeUploadRequestEncoded', () => {
+  it('gives each report the bytes it was decoded from, in order, as copies', () => {
+    fc.assert(
+      fc.property(fc.array(arb.arbReport, { maxLength: 4 }), (reports) => {
+        const body = dap.encodeUploadRequest(reports);
+        const got = dap.decodeUploadRequestEncoded(body);
+        expect(got.map((g) => g.report)).toEqual(dap.decodeUploadRequest(body));
+        let at = 0;
+        for (const g of got) {
+          expect(g.encoded).toEqual(body.subarray(at, at + g.encoded.length));
+          expect(g.encoded).toEqual(dap.encodeReport(g.report));
+          expect(g.encoded.buffer).not.toBe(body.buffer);
+          at += g.encoded.length;
+        }
+        expect(at).toBe(body.length);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('refuses what is not bytes with a DecodeError', () => {
+    for (const bad of [undefined, null, 'abc', [1, 2, 3], new ArrayBuffer(4)]) {
+      expect(() => dap.decodeUploadRequestEncoded(bad as unknown as Uint8Array)).toThrow(
+        DecodeError,
+      );
+    }
+  });
+});
+
+describe('Writer and Reader integers', () => {
+  it('write big-endian at the bounds of each width and read them back', () => {
+    const w = new dap.Writer();
+    const u16s = [0, 1, 0xff, 0x100, 0xfffe, 0xffff];
+    const u32s = [0, 1, 0xff, 0x1234, 0x12345678, 0x80000000, 0xffffffff];
+    const u64s = [0n, 1n, 0xffffffffn, 0x100000000n, 0x0123456789abcdefn, 2n ** 64n - 1n];
+    for (const v of u16s) w.u16(v, 'u16');
+    for (const v of u32s) w.u32(v, 'u32');
+    for (const v of u64s) w.u64(v, 'u64');
+    w.u8(0xab, 'u8');
+    const bytes = w.finish();
+    // A few positions spelled out: 0x1234 as a uint32, and 0x0123456789abcdef.
+    expect([...bytes.subarray(12 + 12, 12 + 16)]).toEqual([0x00, 0x00, 0x12, 0x34]);
+    const at = 12 + 28 + 32;
+    expect([...bytes.subarray(at, at + 8)]).toEqual([1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
+    const r = new dap.Reader(bytes, 'ints');
+    expect(u16s.map(() => r.u16('u16'))).toEqual(u16s);
+    expect(u32s.map(() => r.u32('u32'))).toEqual(u32s);
+    expect(u64s.map(() => r.u64('u64'))).toEqual(u64s);
+    expect(r.u8('u8')).toBe(0xab);
+    r.end();
+  });
+
+  it('refuse out-of-range integers with a ParamError and write nothing for them', () => {
+    const w = new dap.Writer();
+    expect(() => w.u16(0x10000, 'x')).toThrow(ParamError);
+    expect(() => w.u32(-1, 'x')).toThrow(ParamError);
+    expect(() => w.u32(2 ** 32, 'x')).toThrow(ParamError);
+    expect(() => w.u64(2n ** 64n, 'x')).toThrow(ParamError);
+    expect(() => w.u64(-1n, 'x')).toThrow(ParamError);
+    expect(w.finish().length).toBe(0);
+  });
+
+  it('grows past its first buffer and keeps every byte', () => {
+    const w = new dap.Writer();
+    const chunk = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    for (let k = 0; k < 10; k++) w.raw(chunk);
+    const out = w.finish();
+    expect(out.length).toBe(3000);
+    for (let k = 0; k < 10; k++) expect(out.subarray(k * 300, (k + 1) * 300)).toEqual(chunk);
   });
 });

@@ -3,8 +3,7 @@
 // whole request with 503 and Retry-After while too many reports wait for aggregation.
 import {
   PROBLEM_MEDIA_TYPE,
-  decodeUploadRequest,
-  encodeReport,
+  decodeUploadRequestEncoded,
   encodeUploadErrors,
   MediaType,
   MediaTypeMessage,
@@ -102,10 +101,11 @@ export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<R
   }
   const body = await readBody(r.request, ctx.settings.maxBodyBytes);
   // draft-ietf-ppm-dap-18 §4.4.2.2: a malformed upload aborts with invalidMessage (DecodeError).
-  const reports = decodeUploadRequest(body);
+  // Each report is stored as it arrived (its encoding is canonical), not encoded again.
+  const reports = decodeUploadRequestEncoded(body);
   const now = ctx.now();
   const keyIds = new Set(
-    (await ctx.hpkeKeysFor(reports.map((rep) => rep.leaderEncryptedInputShare.configId))).map(
+    (await ctx.hpkeKeysFor(reports.map((r) => r.report.leaderEncryptedInputShare.configId))).map(
       (k) => k.config.id,
     ),
   );
@@ -125,7 +125,8 @@ export async function handleUpload(ctx: AggregatorContext, r: Routed): Promise<R
 /** One upload request's reports, waiting for the next store transaction. */
 interface PendingUpload {
   task: Task;
-  reports: Report[];
+  /** The request's reports, each with its bytes as uploaded. */
+  reports: { report: Report; encoded: Uint8Array }[];
   now: number;
   /** The config IDs of the Leader's usable HPKE keys. */
   keyIds: ReadonlySet<number>;
@@ -213,7 +214,7 @@ async function storeReports(
 ): Promise<ReportUploadStatus[]> {
   const errors: (number | undefined)[] = [];
   const collected = new Map<number, boolean>();
-  for (const report of reports) {
+  for (const { report } of reports) {
     const meta = report.reportMetadata;
     const time = Number(meta.time);
     let error = uploadTimeError(task, time, now, ctx.settings.clockSkewSeconds);
@@ -238,21 +239,21 @@ async function storeReports(
   }
   // draft-ietf-ppm-dap-18 §4.4.2.2: a known report ID is discarded as report_replayed (also the
   // second of two reports with one ID in this request).
-  const candidates = reports.flatMap((report, i) =>
-    errors[i] === undefined ? [{ report, i }] : [],
+  const candidates = reports.flatMap(({ report, encoded }, i) =>
+    errors[i] === undefined ? [{ report, encoded, i }] : [],
   );
   const stored = await tx.putClientReports(
-    candidates.map(({ report }) => ({
+    candidates.map(({ report, encoded }) => ({
       taskId: task.id,
       reportId: report.reportMetadata.reportId,
       time: Number(report.reportMetadata.time),
-      encoded: encodeReport(report),
+      encoded,
     })),
   );
   candidates.forEach(({ i }, k) => {
     if (!stored[k]) errors[i] = ReportError.report_replayed;
   });
-  return reports.flatMap((report, i) => {
+  return reports.flatMap(({ report }, i) => {
     const error = errors[i];
     return error === undefined ? [] : [{ id: report.reportMetadata.reportId, error }];
   });

@@ -8,7 +8,16 @@ import {
   type Extension,
   type HpkeCiphertext,
 } from './basic.js';
-import { decodeWith, encodeWith, restCodec, Writer, type Codec } from '../codec.js';
+import {
+  decodeWith,
+  describe,
+  encodeWith,
+  Reader,
+  restCodec,
+  Writer,
+  type Codec,
+} from '../codec.js';
+import { DecodeError } from '../errors.js';
 import { taskConfigurationCodec, type TaskConfiguration } from './task-config.js';
 
 /** `ReportMetadata` (draft-ietf-ppm-dap-18 §4.4.2). */
@@ -239,6 +248,33 @@ export function encodeUploadRequest(reports: readonly Report[]): Uint8Array {
  */
 export function decodeUploadRequest(bytes: Uint8Array): Report[] {
   return decodeWith(uploadRequestCodec, bytes, 'UploadRequest');
+}
+
+/**
+ * Decodes an `UploadRequest` as {@link decodeUploadRequest} does, and gives each report's own
+ * bytes beside it, so that a Leader can store a report as it arrived instead of encoding it
+ * again (the encoding is canonical: every field has one encoding, so the bytes are exactly
+ * `encodeReport(report)`).
+ *
+ * @param bytes the request body
+ * @returns per report, in order, the decoded report and a copy of its bytes
+ * @throws {DecodeError} when the body is not a whole number of reports
+ * @example for (const { report, encoded } of decodeUploadRequestEncoded(body)) store(encoded)
+ */
+export function decodeUploadRequestEncoded(
+  bytes: Uint8Array,
+): { report: Report; encoded: Uint8Array }[] {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new DecodeError(`UploadRequest: expected a Uint8Array, received ${describe(bytes)}`);
+  }
+  const r = new Reader(bytes, 'UploadRequest');
+  const out: { report: Report; encoded: Uint8Array }[] = [];
+  while (r.remaining() > 0) {
+    const start = r.position();
+    const report = reportCodec.read(r);
+    out.push({ report, encoded: r.sliceFrom(start) });
+  }
+  return out;
 }
 
 /**
