@@ -104,7 +104,9 @@ export async function uploadReports(
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e as Error).message;
       if (transportRetries >= maxTransportRetries) {
-        throw new Error(`upload: connection failed ${transportRetries + 1} times (${why})`);
+        throw new Error(`upload: connection failed ${transportRetries + 1} times (${why})`, {
+          cause: e,
+        });
       }
       await sleep(TRANSPORT_RETRY_MS * 2 ** transportRetries);
       transportRetries += 1;
