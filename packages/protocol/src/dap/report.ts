@@ -8,16 +8,7 @@ import {
   type Extension,
   type HpkeCiphertext,
 } from './basic.js';
-import {
-  decodeWith,
-  describe,
-  encodeWith,
-  Reader,
-  restCodec,
-  Writer,
-  type Codec,
-} from '../codec.js';
-import { DecodeError } from '../errors.js';
+import { decodeWith, encodeWith, restCodec, Writer, type Codec } from '../codec.js';
 import { taskConfigurationCodec, type TaskConfiguration } from './task-config.js';
 
 /** `ReportMetadata` (draft-ietf-ppm-dap-18 §4.4.2). */
@@ -131,6 +122,20 @@ export const reportUploadStatusCodec: Codec<ReportUploadStatus> = {
 
 /** Codec of `UploadRequest`: `Report reports[message_length]`. */
 export const uploadRequestCodec = restCodec(reportCodec, 'reports');
+
+/** `Report` with the bytes it was read from (a copy); written from the report alone. */
+const reportWithBytesCodec: Codec<{ report: Report; encoded: Uint8Array }> = {
+  write(w, v) {
+    reportCodec.write(w, v.report);
+  },
+  read(r) {
+    const start = r.position();
+    const report = reportCodec.read(r);
+    return { report, encoded: r.sliceFrom(start) };
+  },
+};
+
+const uploadRequestWithBytesCodec = restCodec(reportWithBytesCodec, 'reports');
 
 /** Codec of `UploadErrors`: `ReportUploadStatus status[message_length]`. */
 export const uploadErrorsCodec = restCodec(reportUploadStatusCodec, 'status');
@@ -264,17 +269,7 @@ export function decodeUploadRequest(bytes: Uint8Array): Report[] {
 export function decodeUploadRequestEncoded(
   bytes: Uint8Array,
 ): { report: Report; encoded: Uint8Array }[] {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new DecodeError(`UploadRequest: expected a Uint8Array, received ${describe(bytes)}`);
-  }
-  const r = new Reader(bytes, 'UploadRequest');
-  const out: { report: Report; encoded: Uint8Array }[] = [];
-  while (r.remaining() > 0) {
-    const start = r.position();
-    const report = reportCodec.read(r);
-    out.push({ report, encoded: r.sliceFrom(start) });
-  }
-  return out;
+  return decodeWith(uploadRequestWithBytesCodec, bytes, 'UploadRequest');
 }
 
 /**
