@@ -241,6 +241,24 @@ describe('NodeX25519Primitives', () => {
     expect(sk3.type).toBe('private');
   });
 
+  it('imports a raw private key as RFC 7748 §6.1 has it: public key and shared secret', async () => {
+    const alice = h('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+    const alicePub = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+    const bob = h('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb');
+    const bobPub = 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f';
+    const shared = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
+    const sk = await prim.deserializePrivateKey(alice);
+    expect(toHex(await prim.serializePublicKey(await prim.derivePublicKey(sk)))).toBe(alicePub);
+    expect(toHex(await prim.dh(sk, await prim.deserializePublicKey(h(bobPub))))).toBe(shared);
+    const skBob = await prim.importKey('raw', bob.slice().buffer, false);
+    expect(toHex(await prim.dh(skBob, await prim.deserializePublicKey(h(alicePub))))).toBe(shared);
+    // A JWK's x is not taken for the private key's public half: it is derived from d.
+    const d = Buffer.from(alice).toString('base64url');
+    const x = Buffer.from(h(bobPub)).toString('base64url');
+    const sk2 = await prim.importKey('jwk', { kty: 'OKP', crv: 'X25519', x, d }, false);
+    expect(toHex(await prim.serializePublicKey(await prim.derivePublicKey(sk2)))).toBe(alicePub);
+  });
+
   it('refuses keys of the wrong length, kind or JWK shape with typed errors', async () => {
     for (const n of [0, 1, 31, 33, 64]) {
       await expect(prim.deserializePublicKey(new Uint8Array(n))).rejects.toThrow(DeserializeError);

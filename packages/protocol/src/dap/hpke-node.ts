@@ -348,10 +348,6 @@ const TURN_EVERY_MS = 1;
 let lastTurn = Number.NEGATIVE_INFINITY;
 /** The turn that the opens and seals in flight are waiting for, if any. */
 let pendingTurn: Promise<void> | undefined;
-// RFC 8410 §7: a PKCS#8 OneAsymmetricKey for id-X25519 (1.3.101.110) up to the 32 key bytes.
-const PKCS8_X25519_PREFIX = new Uint8Array([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
-]);
 
 function asNodeKey(key: CryptoKey, type: 'public' | 'private'): NodeX25519Key {
   if (!(key instanceof NodeX25519Key) || key.type !== type) {
@@ -383,22 +379,18 @@ function privateFromRaw(raw: Uint8Array): NodeX25519Key {
   if (raw.byteLength !== KEY_SIZE) {
     throw new InvalidParamError(`private key: expected 32 bytes, received ${raw.byteLength}`);
   }
-  const der = new Uint8Array(PKCS8_X25519_PREFIX.length + KEY_SIZE);
-  der.set(PKCS8_X25519_PREFIX);
-  der.set(raw, PKCS8_X25519_PREFIX.length);
-  try {
-    return new NodeX25519Key(
-      createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' }),
-      'private',
-    );
-  } finally {
-    der.fill(0);
-  }
+  // A JWK import, not PKCS#8: about 35 against 375 us on Node 20, whose OpenSSL 3.0 DER decoder
+  // is slow. Node builds a private OKP key from `d` alone and derives the public key from it;
+  // `x` must be a string but is not read, so none is computed for it (a test holds the derived
+  // public key to RFC 7748's). The base64url copy of the key is a string, which cannot be zeroed.
+  const d = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+  return new NodeX25519Key(key, 'private');
 }
 
 /**
  * X25519 (RFC 7748) primitives of DHKEM on node:crypto KeyObjects: `DH` by `diffieHellman`, key
- * generation from 32 random bytes, raw keys imported as JWK (public) or PKCS#8 (private).
+ * generation from 32 random bytes, raw keys imported as JWK.
  * `DeriveKeyPair` follows RFC 9180 §7.1.3 with @hpke/common's labels through the KEM's KDF.
  *
  * @example
