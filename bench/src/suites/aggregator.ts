@@ -183,19 +183,32 @@ class HelperWorker {
     });
     worker.unref();
     const url = await new Promise<string>((resolve, reject) => {
-      worker.once('message', (m: { url: string }) => resolve(m.url));
-      worker.once('error', reject);
+      const onError = (e: Error): void => reject(e);
+      worker.once('message', (m: { url: string }) => {
+        worker.off('error', onError);
+        resolve(m.url);
+      });
+      worker.once('error', onError);
     });
     return new HelperWorker(worker, url);
   }
 
   /** Sends a request and waits for the answer. */
   async send(m: HelperMessage | 'close'): Promise<void> {
+    // Each request's listeners go when it is answered: a case sends many, and listeners left
+    // behind would pile up on the worker (Node warns past ten).
     await new Promise<void>((resolve, reject) => {
-      this.worker.once('message', (a: { ok: boolean; error?: string }) =>
-        a.ok ? resolve() : reject(new Error(`helper: ${a.error}`)),
-      );
-      this.worker.once('error', reject);
+      const onError = (e: Error): void => {
+        this.worker.off('message', onMessage);
+        reject(e);
+      };
+      const onMessage = (a: { ok: boolean; error?: string }): void => {
+        this.worker.off('error', onError);
+        if (a.ok) resolve();
+        else reject(new Error(`helper: ${a.error}`));
+      };
+      this.worker.once('message', onMessage);
+      this.worker.once('error', onError);
       this.worker.postMessage(m);
     });
   }
