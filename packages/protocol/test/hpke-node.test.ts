@@ -241,7 +241,7 @@ describe('NodeX25519Primitives', () => {
     expect(sk3.type).toBe('private');
   });
 
-  it('imports a raw private key as RFC 7748 §6.1 has it: public key and shared secret', async () => {
+  it('imports a raw private key as in RFC 7748 §6.1: public key and shared secret', async () => {
     const alice = h('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
     const alicePub = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
     const bob = h('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb');
