@@ -170,6 +170,25 @@ if (!isMainThread && (workerData as { pmAggregatorHelper?: boolean })?.pmAggrega
   void helperThread();
 }
 
+/**
+ * The worker's next message, or its error: both listeners go once either arrives (a case sends
+ * many requests, and listeners left behind would pile up; Node warns past ten).
+ */
+function nextMessage<T>(worker: Worker): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (e: Error): void => {
+      worker.off('message', onMessage);
+      reject(e);
+    };
+    const onMessage = (m: T): void => {
+      worker.off('error', onError);
+      resolve(m);
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+  });
+}
+
 /** The Helper worker seen from the main thread. */
 class HelperWorker {
   private constructor(
@@ -182,35 +201,16 @@ class HelperWorker {
       workerData: { pmAggregatorHelper: true },
     });
     worker.unref();
-    const url = await new Promise<string>((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
-      worker.once('message', (m: { url: string }) => {
-        worker.off('error', onError);
-        resolve(m.url);
-      });
-      worker.once('error', onError);
-    });
+    const { url } = await nextMessage<{ url: string }>(worker);
     return new HelperWorker(worker, url);
   }
 
   /** Sends a request and waits for the answer. */
   async send(m: HelperMessage | 'close'): Promise<void> {
-    // Each request's listeners go when it is answered: a case sends many, and listeners left
-    // behind would pile up on the worker (Node warns past ten).
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error): void => {
-        this.worker.off('message', onMessage);
-        reject(e);
-      };
-      const onMessage = (a: { ok: boolean; error?: string }): void => {
-        this.worker.off('error', onError);
-        if (a.ok) resolve();
-        else reject(new Error(`helper: ${a.error}`));
-      };
-      this.worker.once('message', onMessage);
-      this.worker.once('error', onError);
-      this.worker.postMessage(m);
-    });
+    const answer = nextMessage<{ ok: boolean; error?: string }>(this.worker);
+    this.worker.postMessage(m);
+    const a = await answer;
+    if (!a.ok) throw new Error(`helper: ${a.error}`);
   }
 }
 
